@@ -1,0 +1,141 @@
+// Waiters indexed by channel: waking a channel costs its own waiters only. Writes by other processes
+// reach the hub through the store's optional watch().
+import type { Store } from "../store/types.js";
+
+/** How a parked wait ended. */
+export type WakeReason = "woken" | "timeout" | "aborted";
+
+/** A registered interest in some channels; register before reading so no message slips between. */
+export interface Ticket {
+  /** Resolves when a channel of the ticket gets a message, the deadline passes or the signal aborts. */
+  readonly done: Promise<WakeReason>;
+  /** Stops waiting (idempotent). */
+  cancel(): void;
+}
+
+/** The wake-up registry of one queue. */
+export interface Hub {
+  /** Registers interest in `channels` until `timeoutMs` passes or `signal` aborts. */
+  park(channels: string[], timeoutMs: number, signal?: AbortSignal): Ticket;
+  /** Wakes every waiter of these channels. */
+  wake(channels: Iterable<string>): void;
+  /** Number of parked waiters. */
+  size(): number;
+  /** Stops watching the store and wakes everyone with "aborted". */
+  close(): void;
+}
+
+interface Waiter {
+  channels: string[];
+  finish(reason: WakeReason): void;
+}
+
+/** Creates a hub over `store`; it watches the store only while somebody waits. */
+export function createHub(store: Store): Hub {
+  const byChannel = new Map<string, Set<Waiter>>();
+  let count = 0;
+  let unwatch: (() => void) | undefined;
+  let lastSeen: Promise<number> | undefined;
+  let scanning = false;
+  let rescan = false;
+
+  // Another process committed: find which channels changed since the last look and wake them.
+  async function onExternalChange(): Promise<void> {
+    if (scanning) {
+      rescan = true;
+      return;
+    }
+    scanning = true;
+    try {
+      do {
+        rescan = false;
+        const since = await (lastSeen ?? store.lastId());
+        const changes = await store.changesSince(since);
+        lastSeen = Promise.resolve(changes.lastId);
+        hub.wake(changes.channels);
+      } while (rescan);
+    } catch {
+      // The store is closing or busy; the next change or the waiters' own deadlines will follow.
+    } finally {
+      scanning = false;
+    }
+  }
+
+  function startWatching(): void {
+    if (unwatch || !store.watch) return;
+    lastSeen = store.lastId();
+    lastSeen.catch(() => undefined);
+    unwatch = store.watch(() => {
+      void onExternalChange();
+    });
+  }
+
+  function stopWatching(): void {
+    unwatch?.();
+    unwatch = undefined;
+    lastSeen = undefined;
+  }
+
+  function remove(w: Waiter): void {
+    for (const c of w.channels) {
+      const set = byChannel.get(c);
+      if (set?.delete(w) && set.size === 0) byChannel.delete(c);
+    }
+    count--;
+    if (count === 0) stopWatching();
+  }
+
+  const hub: Hub = {
+    park(channels, timeoutMs, signal) {
+      let settle!: (r: WakeReason) => void;
+      const done = new Promise<WakeReason>((resolve) => {
+        settle = resolve;
+      });
+      let finished = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => waiter.finish("aborted");
+      const waiter: Waiter = {
+        channels,
+        finish(reason) {
+          if (finished) return;
+          finished = true;
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          remove(waiter);
+          settle(reason);
+        },
+      };
+      count++;
+      for (const c of channels) {
+        let set = byChannel.get(c);
+        if (!set) {
+          set = new Set();
+          byChannel.set(c, set);
+        }
+        set.add(waiter);
+      }
+      startWatching();
+      if (signal?.aborted) waiter.finish("aborted");
+      else {
+        signal?.addEventListener("abort", onAbort, { once: true });
+        if (Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => waiter.finish("timeout"), Math.min(Math.max(0, timeoutMs), 2 ** 31 - 1));
+        }
+      }
+      return { done, cancel: () => waiter.finish("aborted") };
+    },
+    wake(channels) {
+      for (const c of channels) {
+        const set = byChannel.get(c);
+        if (!set) continue;
+        for (const w of [...set]) w.finish("woken");
+      }
+    },
+    size: () => count,
+    close() {
+      for (const set of [...byChannel.values()]) for (const w of [...set]) w.finish("aborted");
+      stopWatching();
+    },
+  };
+  return hub;
+}

@@ -1,0 +1,110 @@
+// Shapes that cross between the core and its faces (CLI, HTTP, later MCP and the SDK).
+import type { Role } from "../store/types.js";
+
+/** Who is making a call, once proven. `null` means nobody proven (open mode, or a public endpoint). */
+export type Principal = { agent: string; role: Role } | null;
+
+/** A message to send, as a face receives it. */
+export interface SendInput {
+  channel: string;
+  sender: string;
+  content: string;
+  /** Base64 Ed25519 signature: reference form, or v2 when `signedAt` and `nonce` are given. */
+  signature?: string;
+  /** v2: Unix ms the sender signed at. */
+  signedAt?: number;
+  /** v2: random per-sender nonce. */
+  nonce?: string;
+  /** Optional idempotency key: a repeat within 24 h returns the first message's id. */
+  key?: string;
+}
+
+/** Result of one send. */
+export interface SendResult {
+  id: number;
+  channel: string;
+  signed: boolean;
+  /** True when `key` matched an earlier send and nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** A message as delivered to a reader (JSON field names of the reference, plus el-ipc's). */
+export interface Delivered {
+  id: number;
+  channel: string;
+  sender: string;
+  content: string;
+  /** Unix seconds when stored. */
+  timestamp: number;
+  signed?: true;
+  signature?: string;
+  /** 1: reference form, 2: v2 envelope (see docs/PROTOCOL.md). */
+  sig_version?: 1 | 2;
+  signed_at?: number;
+  nonce?: string;
+}
+
+/** A read request. */
+export interface ReadRequest {
+  /** One or more channels. */
+  channels: string[];
+  agent: string;
+  /** Page size; defaults to limits.defaultPage, capped at limits.maxPage. */
+  limit?: number;
+  /** Return without moving the watermark (acknowledge later with ack). */
+  peek?: boolean;
+  /** Block until at least one message is there. */
+  wait?: boolean;
+  /** Longest wait in ms; Infinity waits until a message or the signal. */
+  timeoutMs?: number;
+  /** Ends a wait early (client gone, SIGTERM). */
+  signal?: AbortSignal;
+  /** Proven caller. */
+  principal: Principal;
+}
+
+/** An operator-signed registration (the private key never travels). */
+export interface RegistrationInput {
+  name: string;
+  publicKey: string;
+  identity?: string;
+  operator: string;
+  signedAt: number;
+  nonce: string;
+  signature: string;
+}
+
+/** Proof, carried by an HTTP request, that the caller holds `agent`'s key. */
+export interface RequestProof {
+  agent: string;
+  method: string;
+  target: string;
+  bodySha256: string;
+  timestamp: number;
+  nonce: string;
+  signature: string;
+}
+
+/** One line of the agent directory. */
+export interface AgentInfo {
+  name: string;
+  identity: string;
+  role: Role;
+  registered_by: string | null;
+  created_at: number;
+  revoked_at?: number;
+}
+
+/** One line of the channel list (reference field names). */
+export interface ChannelInfo {
+  channel: string;
+  count: number;
+  last_message: number;
+}
+
+/** GET /health. */
+export interface Health {
+  status: "ok";
+  pending: number;
+  secure_mode: boolean;
+}

@@ -1,0 +1,70 @@
+// The canonical bytes that el-ipc signs. This is the only place they are built; docs/PROTOCOL.md
+// describes each form byte for byte.
+
+/** Reference (v1) message form: utf8(channel "\n" sender "\n" content). Kept for existing agents. */
+export function legacyMessageBytes(channel: string, sender: string, content: string): Buffer {
+  return Buffer.from(`${channel}\n${sender}\n${content}`, "utf8");
+}
+
+/** Fields of a v2 signed message envelope. */
+export interface MessageEnvelope {
+  channel: string;
+  sender: string;
+  content: string;
+  /** Unix time in milliseconds when the sender signed. */
+  timestamp: number;
+  /** Random, unique per sender (base64url, 16 to 64 characters). */
+  nonce: string;
+}
+
+/**
+ * v2 message form. Every field but content is a single line (names hold no whitespace), and content
+ * comes last, so the byte form is unambiguous even when content holds newlines.
+ */
+export function messageEnvelopeBytes(e: MessageEnvelope): Buffer {
+  return Buffer.from(
+    `el-ipc/msg/v2\n${e.channel}\n${e.sender}\n${e.timestamp}\n${e.nonce}\n${e.content}`,
+    "utf8",
+  );
+}
+
+/** Fields of a signed HTTP request (proof that the caller holds an agent's key). */
+export interface RequestProofFields {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path with query string exactly as sent, e.g. `/messages?channel=general&agent=herald`. */
+  target: string;
+  /** Lower-case hex SHA-256 of the request body (of the empty string when there is none). */
+  bodySha256: string;
+  agent: string;
+  /** Unix time in milliseconds. */
+  timestamp: number;
+  nonce: string;
+}
+
+/** Request form: one field per line, no field may hold a newline. */
+export function requestBytes(r: RequestProofFields): Buffer {
+  return Buffer.from(
+    `el-ipc/req/v1\n${r.method}\n${r.target}\n${r.bodySha256}\n${r.agent}\n${r.timestamp}\n${r.nonce}`,
+    "utf8",
+  );
+}
+
+/** Fields of an operator-signed agent registration. */
+export interface RegistrationFields {
+  operator: string;
+  name: string;
+  identity: string;
+  /** The agent's public key, PEM (SPKI), surrounding whitespace trimmed. */
+  publicKey: string;
+  timestamp: number;
+  nonce: string;
+}
+
+/** Registration form: the PEM key comes last because it spans several lines. */
+export function registrationBytes(r: RegistrationFields): Buffer {
+  return Buffer.from(
+    `el-ipc/register/v1\n${r.operator}\n${r.name}\n${r.identity}\n${r.timestamp}\n${r.nonce}\n${r.publicKey.trim()}`,
+    "utf8",
+  );
+}

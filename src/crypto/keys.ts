@@ -1,0 +1,125 @@
+// Ed25519 keys over node:crypto: parse PEM once, keep the KeyObject; sign and verify; did:key.
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from "node:crypto";
+import { IpcError } from "../core/errors.js";
+
+/** A freshly generated key pair as PEM text (private PKCS8, public SPKI). */
+export interface PemKeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** Generates an Ed25519 key pair in the PEM forms the reference uses. */
+export function generateKeyPair(): PemKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519", {
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  return { privateKey, publicKey };
+}
+
+/** Parses a PKCS8 PEM Ed25519 private key; tolerates surrounding whitespace. */
+export function parsePrivateKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem.trim(), format: "pem" });
+  } catch {
+    throw new IpcError("invalid_argument", "not a PEM private key");
+  }
+  if (key.asymmetricKeyType !== "ed25519") throw new IpcError("invalid_argument", "private key is not Ed25519");
+  return key;
+}
+
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_MAX = 10_000;
+
+/** Parses an SPKI PEM Ed25519 public key, caching the KeyObject by its text. */
+export function parsePublicKey(pem: string): KeyObject {
+  const text = pem.trim();
+  const cached = publicKeyCache.get(text);
+  if (cached) return cached;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: text, format: "pem" });
+  } catch {
+    throw new IpcError("invalid_argument", "not a PEM public key");
+  }
+  if (key.asymmetricKeyType !== "ed25519") throw new IpcError("invalid_argument", "public key is not Ed25519");
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
+  publicKeyCache.set(text, key);
+  return key;
+}
+
+/** The SPKI PEM public key that belongs to a private key. */
+export function publicPemOf(privateKey: KeyObject): string {
+  return createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString();
+}
+
+/** The raw 32-byte Ed25519 public key (RFC 8032) inside a KeyObject. */
+export function rawPublicKey(key: KeyObject): Buffer {
+  const pub = key.type === "private" ? createPublicKey(key) : key;
+  const der = pub.export({ type: "spki", format: "der" });
+  return der.subarray(der.length - 32);
+}
+
+/** True when both keys are the same Ed25519 public key. */
+export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+  return rawPublicKey(a).equals(rawPublicKey(b));
+}
+
+/** Signs bytes; returns standard base64. */
+export function signBytes(privateKey: KeyObject, bytes: Buffer): string {
+  return sign(null, bytes, privateKey).toString("base64");
+}
+
+// 64 signature bytes in standard padded base64 are exactly 86 characters and "==".
+const SIGNATURE_B64 = /^[A-Za-z0-9+/]{86}==$/;
+
+/** Verifies a base64 Ed25519 signature; false for anything malformed. */
+export function verifyBytes(publicKey: KeyObject, bytes: Buffer, signature: string): boolean {
+  if (typeof signature !== "string" || !SIGNATURE_B64.test(signature)) return false;
+  try {
+    return verify(null, bytes, publicKey, Buffer.from(signature, "base64"));
+  } catch {
+    return false;
+  }
+}
+
+/** A fresh random nonce: 16 bytes, base64url. */
+export function newNonce(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** Lower-case hex SHA-256. */
+export function sha256Hex(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+function base58btc(bytes: Buffer): string {
+  let n = BigInt(`0x${bytes.toString("hex") || "0"}`);
+  let out = "";
+  while (n > 0n) {
+    out = BASE58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+
+/** did:key of an Ed25519 public key: multicodec 0xed01 + raw key, base58btc, "z" prefix. */
+export function didKey(publicKey: KeyObject): string {
+  return `did:key:z${base58btc(Buffer.concat([Buffer.from([0xed, 0x01]), rawPublicKey(publicKey)]))}`;
+}

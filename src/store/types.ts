@@ -1,0 +1,122 @@
+// The one storage interface of el-ipc, in queue terms. Backends live in store/<name>/ and export a
+// createXStore(options) factory; nothing about SQL, connections or transactions leaks through here.
+
+/** How a stored message was signed. 0: unsigned, 1: reference form, 2: v2 envelope. */
+export type SignatureVersion = 0 | 1 | 2;
+
+/** A message as stored. */
+export interface MessageRecord {
+  /** Unique, increasing across all channels. */
+  id: number;
+  channel: string;
+  sender: string;
+  content: string;
+  /** Unix time in seconds (fractional), when the message was stored. */
+  timestamp: number;
+  /** Base64 Ed25519 signature, "" when unsigned. */
+  signature: string;
+  sigVersion: SignatureVersion;
+  /** v2 only: the signed timestamp (Unix ms). */
+  sigTimestamp: number | null;
+  /** v2 only: the signed nonce. */
+  sigNonce: string | null;
+}
+
+/** A one-use proof: storing a message or accepting a request consumes it. */
+export interface ReplayGuard {
+  /** Unique key of the proof (a sender's nonce, or a reference-format signature). */
+  key: string;
+  /** Unix ms after which the key may be forgotten; null to remember it forever. */
+  expiresAt: number | null;
+}
+
+/** A message to append. */
+export interface NewMessage extends Omit<MessageRecord, "id"> {
+  /** Refuse the message if this proof was already used. */
+  replayGuard?: ReplayGuard;
+  /** Client-chosen key: a repeat by the same sender within the idempotency window returns the original id. */
+  idempotencyKey?: string;
+}
+
+/** Outcome of one appended message. */
+export type AppendResult = { id: number; duplicate: boolean } | { replayed: true };
+
+/** A reader's position on one channel. */
+export interface Position {
+  channel: string;
+  /** Highest id already read. */
+  after: number;
+}
+
+/** One row of the channel list. */
+export interface ChannelSummary {
+  channel: string;
+  count: number;
+  /** Unix seconds of the newest message. */
+  lastMessage: number;
+}
+
+/** Agent roles. */
+export type Role = "operator" | "agent";
+
+/** A registered identity. */
+export interface AgentRecord {
+  name: string;
+  identity: string;
+  /** SPKI PEM. */
+  publicKey: string;
+  role: Role;
+  registeredBy: string | null;
+  /** Unix seconds. */
+  createdAt: number;
+  /** Unix seconds when revoked, null while active. */
+  revokedAt: number | null;
+  revokedBy: string | null;
+}
+
+/** New messages since a given id, summarised for waking waiters. */
+export interface ChangeSummary {
+  /** Highest message id now stored (or the id given when nothing is newer). */
+  lastId: number;
+  /** Channels that received messages after the given id. */
+  channels: string[];
+}
+
+/** The storage contract every backend implements. */
+export interface Store {
+  /** Appends messages in one transaction; resolves once they are durable. */
+  append(messages: NewMessage[]): Promise<AppendResult[]>;
+  /** Messages after each position, merged in id order, at most `limit`. */
+  readAfter(positions: Position[], limit: number): Promise<MessageRecord[]>;
+  /** Highest message id stored, 0 when there is none. */
+  lastId(): Promise<number>;
+  /** Number of messages after `after` on a channel. */
+  countAfter(channel: string, after: number): Promise<number>;
+  /** The agent's watermark on each channel (0 when it never read). */
+  getWatermarks(agent: string, channels: string[]): Promise<Map<string, number>>;
+  /** Moves a watermark forward to `id`; never moves it back. */
+  advanceWatermark(agent: string, channel: string, id: number): Promise<void>;
+  /** Channels with message counts, newest activity first. */
+  listChannels(): Promise<ChannelSummary[]>;
+  /** Channels with messages after `afterId`, and the highest id stored. */
+  changesSince(afterId: number): Promise<ChangeSummary>;
+  /** Records a one-use proof; false when it was already used. */
+  useProof(guard: ReplayGuard): Promise<boolean>;
+  /** Looks up an agent or operator by name. */
+  getAgent(name: string): Promise<AgentRecord | undefined>;
+  /** Every registered identity, oldest first. */
+  listAgents(): Promise<AgentRecord[]>;
+  /** Adds an identity; resolves false when the name is taken (names are never overwritten). */
+  addAgent(agent: AgentRecord): Promise<boolean>;
+  /** True once any operator exists (secure mode). */
+  hasOperator(): Promise<boolean>;
+  /** Forgets replay proofs and idempotency keys that expired before `now` (Unix ms). */
+  pruneExpired(now: number): Promise<void>;
+  /**
+   * Optional: calls `listener` soon after another process or server commits messages, so waiters on
+   * this process can wake. Returns a function that stops watching.
+   */
+  watch?(listener: () => void): () => void;
+  /** Releases the backend. */
+  close(): Promise<void>;
+}
