@@ -11,11 +11,19 @@ if (!existsSync(tsc)) {
   process.exit(1);
 }
 rmSync(join(root, "dist"), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
+// tsc still emits when it reports errors; finish the copy steps, then fail with tsc's status.
+let failed = false;
+try {
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
+} catch {
+  failed = true;
+}
 for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: true })) {
   const from = join(root, "src", "store", backend.name, "migrations");
   if (backend.isDirectory() && existsSync(from)) {
     cpSync(from, join(root, "dist", "src", "store", backend.name, "migrations"), { recursive: true });
   }
 }
-chmodSync(join(root, "dist", "src", "cli", "main.js"), 0o755);
+const cli = join(root, "dist", "src", "cli", "main.js");
+if (existsSync(cli)) chmodSync(cli, 0o755);
+if (failed) process.exit(1);
