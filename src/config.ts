@@ -35,7 +35,12 @@ export interface ConfigFlags {
   server?: string;
 }
 
-function positiveInt(name: string, value: string | number | undefined, fallback: number, max = 2 ** 31): number {
+function positiveInt(
+  name: string,
+  value: string | number | undefined,
+  fallback: number,
+  max = 2 ** 31,
+): number {
   if (value === undefined || value === "") return fallback;
   const n = typeof value === "number" ? value : Number(value);
   if (!Number.isInteger(n) || n < 0 || n > max) {
@@ -75,8 +80,13 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
     limits: {
       ...DEFAULT_LIMITS,
       bodyBytes: positiveInt("IPC_MAX_BODY_BYTES", env.IPC_MAX_BODY_BYTES, DEFAULT_LIMITS.bodyBytes),
-      contentBytes: positiveInt("IPC_MAX_CONTENT_BYTES", env.IPC_MAX_CONTENT_BYTES, DEFAULT_LIMITS.contentBytes),
+      contentBytes: positiveInt(
+        "IPC_MAX_CONTENT_BYTES",
+        env.IPC_MAX_CONTENT_BYTES,
+        DEFAULT_LIMITS.contentBytes,
+      ),
     },
-    replayWindowMs: positiveInt("IPC_REPLAY_WINDOW_SECONDS", env.IPC_REPLAY_WINDOW_SECONDS, 300, 86_400) * 1000,
+    replayWindowMs:
+      positiveInt("IPC_REPLAY_WINDOW_SECONDS", env.IPC_REPLAY_WINDOW_SECONDS, 300, 86_400) * 1000,
   };
 }

@@ -1,14 +1,18 @@
 // Reads key files given with --key / --pubkey, refusing private keys that other users can read (as ssh does).
-import { readFileSync, statSync } from "node:fs";
+
 import type { KeyObject } from "node:crypto";
-import { parsePrivateKey } from "../crypto/keys.js";
+import { readFileSync, statSync } from "node:fs";
 import { IpcError } from "../core/errors.js";
+import { parsePrivateKey } from "../crypto/keys.js";
 
 function readText(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new IpcError("invalid_argument", `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    throw new IpcError(
+      "invalid_argument",
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+    );
   }
 }
 
@@ -18,7 +22,10 @@ export function loadPrivateKeyFile(path: string): KeyObject {
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new IpcError("invalid_argument", `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    throw new IpcError(
+      "invalid_argument",
+      `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+    );
   }
   if ((mode & 0o077) !== 0) {
     throw new IpcError(

@@ -35,7 +35,14 @@ export function requestProofHeaders(
   const nonce = newNonce();
   const signature = signBytes(
     key,
-    requestBytes({ method: method.toUpperCase(), target, bodySha256: sha256Hex(body), agent, timestamp: now, nonce }),
+    requestBytes({
+      method: method.toUpperCase(),
+      target,
+      bodySha256: sha256Hex(body),
+      agent,
+      timestamp: now,
+      nonce,
+    }),
   );
   return {
     [PROOF_HEADERS.agent]: agent,

@@ -6,7 +6,13 @@ import {
   registrationBytes,
   requestBytes,
 } from "../crypto/canonical.js";
-import { generateKeyPair, parsePublicKey, type PemKeyPair, samePublicKey, verifyBytes } from "../crypto/keys.js";
+import {
+  generateKeyPair,
+  type PemKeyPair,
+  parsePublicKey,
+  samePublicKey,
+  verifyBytes,
+} from "../crypto/keys.js";
 import type { AgentRecord, ReplayGuard, SignatureVersion, Store } from "../store/types.js";
 import { IpcError } from "./errors.js";
 import { checkIdentity, checkName } from "./limits.js";
@@ -29,6 +35,9 @@ export interface SignatureCheck {
 }
 
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** Channels whose names could collide with the first line of el-ipc's own signed forms. */
+const RESERVED_CHANNEL_PREFIX = "el-ipc/";
 
 /** The identity policy of one queue. */
 export type Identity = ReturnType<typeof createIdentity>;
@@ -87,10 +96,11 @@ export function createIdentity(o: IdentityOptions) {
       if (typeof m.signature !== "string" || m.signature === "") {
         throw new IpcError("unauthorized", "signature required (secure mode is on): send with --key");
       }
+      // Syntax and time window first, then the agent, then the signature (docs/PROTOCOL.md, section 5).
+      const f = v2 ? checkFreshness(m.signedAt, m.nonce) : undefined;
       const agent = await activeAgent(m.sender);
       const key = parsePublicKey(agent.publicKey);
-      if (v2) {
-        const f = checkFreshness(m.signedAt, m.nonce);
+      if (f) {
         const bytes = messageEnvelopeBytes({
           channel: m.channel,
           sender: m.sender,
@@ -100,6 +110,14 @@ export function createIdentity(o: IdentityOptions) {
         });
         if (!verifyBytes(key, bytes, m.signature)) throw new IpcError("bad_signature", "invalid signature");
         return { signed: true, sigVersion: 2, replayGuard: nonceGuard(m.sender, f.nonce, f.signedAt) };
+      }
+      // Every el-ipc signed form starts with an "el-ipc/..." line, so it would also parse as a reference-form
+      // message on such a channel: refuse that, or a captured signature could be replayed as a message.
+      if (m.channel.startsWith(RESERVED_CHANNEL_PREFIX)) {
+        throw new IpcError(
+          "bad_signature",
+          `reference-form signatures are not accepted on ${RESERVED_CHANNEL_PREFIX}* channels`,
+        );
       }
       if (!verifyBytes(key, legacyMessageBytes(m.channel, m.sender, m.content), m.signature)) {
         throw new IpcError("bad_signature", "invalid signature");
@@ -112,7 +130,10 @@ export function createIdentity(o: IdentityOptions) {
     async principalFromKey(agent: string, privateKey: KeyObject | undefined): Promise<Principal> {
       if (!(await isSecure())) return null;
       if (!privateKey) {
-        throw new IpcError("unauthorized", `secure mode is on: --key <file> with ${agent}'s private key is required`);
+        throw new IpcError(
+          "unauthorized",
+          `secure mode is on: --key <file> with ${agent}'s private key is required`,
+        );
       }
       const rec = await activeAgent(agent);
       if (!samePublicKey(privateKey, parsePublicKey(rec.publicKey))) {
@@ -121,8 +142,9 @@ export function createIdentity(o: IdentityOptions) {
       return { agent: rec.name, role: rec.role };
     },
 
-    /** Verifies a signed HTTP request and consumes its nonce. */
+    /** Verifies a signed HTTP request and consumes its nonce; open mode ignores proofs (null). */
     async authenticate(p: RequestProof): Promise<Principal> {
+      if (!(await isSecure())) return null;
       checkName("agent", p.agent);
       const f = checkFreshness(p.timestamp, p.nonce);
       const rec = await activeAgent(p.agent);
@@ -160,7 +182,8 @@ export function createIdentity(o: IdentityOptions) {
       checkName("agent", r.name);
       checkName("operator", r.operator);
       const identity = checkIdentity(r.identity);
-      if (typeof r.publicKey !== "string") throw new IpcError("invalid_argument", "public_key must be a PEM string");
+      if (typeof r.publicKey !== "string")
+        throw new IpcError("invalid_argument", "public_key must be a PEM string");
       const publicKey = r.publicKey.trim();
       parsePublicKey(publicKey);
       if (typeof r.signature !== "string") throw new IpcError("invalid_argument", "signature is required");
@@ -176,7 +199,10 @@ export function createIdentity(o: IdentityOptions) {
         throw new IpcError("bad_signature", "operator signature verification failed");
       }
       if (await o.store.getAgent(r.name)) {
-        throw new IpcError("conflict", `agent '${r.name}' is already registered; names are never re-registered`);
+        throw new IpcError(
+          "conflict",
+          `agent '${r.name}' is already registered; names are never re-registered`,
+        );
       }
       if (!(await o.store.useProof(nonceGuard(r.operator, f.nonce, f.signedAt)))) {
         throw new IpcError("replayed", "registration nonce already used");
@@ -192,7 +218,10 @@ export function createIdentity(o: IdentityOptions) {
         revokedBy: null,
       });
       if (!added) {
-        throw new IpcError("conflict", `agent '${r.name}' is already registered; names are never re-registered`);
+        throw new IpcError(
+          "conflict",
+          `agent '${r.name}' is already registered; names are never re-registered`,
+        );
       }
       return `Agent '${r.name}' registered by operator '${op.name}'`;
     },

@@ -1,4 +1,4 @@
-// Input limits and name rules shared by every face. Defaults are documented in docs/LIMITS.md.
+// Input limits and name rules shared by every face. Defaults are documented in the README (Limits).
 import { IpcError } from "./errors.js";
 
 /** Size limits; every field has a default in DEFAULT_LIMITS. */
@@ -35,7 +35,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** Checks a channel or agent name; throws invalid_argument with the reason. */
 export function checkName(kind: "channel" | "agent" | "sender" | "operator", name: unknown): string {
-  if (typeof name !== "string" || name.length === 0) throw new IpcError("invalid_argument", `${kind} is required`);
+  if (typeof name !== "string" || name.length === 0)
+    throw new IpcError("invalid_argument", `${kind} is required`);
   if ([...name].length > MAX_NAME_CHARS) {
     throw new IpcError("invalid_argument", `${kind} name is longer than ${MAX_NAME_CHARS} characters`);
   }
@@ -74,7 +75,8 @@ export function checkIdentity(identity: unknown): string {
 
 /** Splits `a,b,c` into checked channel names (at most 64, no duplicates). */
 export function parseChannelList(list: unknown): string[] {
-  if (typeof list !== "string" || list.length === 0) throw new IpcError("invalid_argument", "channel is required");
+  if (typeof list !== "string" || list.length === 0)
+    throw new IpcError("invalid_argument", "channel is required");
   const names = [...new Set(list.split(","))];
   if (names.length > 64) throw new IpcError("invalid_argument", "at most 64 channels in one read");
   return names.map((n) => checkName("channel", n));

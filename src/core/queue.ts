@@ -16,6 +16,7 @@ import type {
   SendInput,
   SendResult,
 } from "./types.js";
+import { VERSION } from "./version.js";
 
 /** Options of a queue; every field but `store` has a default. */
 export interface QueueOptions {
@@ -42,9 +43,6 @@ export interface AgentCard {
   endpoints: Record<string, string>;
 }
 
-/** The package version, shown on the agent card. */
-export const VERSION = "0.1.0";
-
 /** Creates a queue over a store. */
 export function createQueue(options: QueueOptions) {
   const store = options.store;
@@ -56,14 +54,18 @@ export function createQueue(options: QueueOptions) {
   /** Direct inboxes (`@name`) are readable by their owner only. */
   function checkReadAccess(channel: string, agent: string): void {
     if (channel.startsWith("@") && channel.slice(1) !== agent) {
-      throw new IpcError("forbidden", `${channel} is ${channel.slice(1)}'s inbox; only ${channel.slice(1)} reads it`);
+      throw new IpcError(
+        "forbidden",
+        `${channel} is ${channel.slice(1)}'s inbox; only ${channel.slice(1)} reads it`,
+      );
     }
   }
 
   /** In secure mode the caller must have proven it is `agent`. */
   async function checkActingAs(agent: string, principal: Principal): Promise<void> {
     if (!(await identity.isSecure())) return;
-    if (!principal) throw new IpcError("unauthorized", `secure mode is on: prove you are ${agent} with its key`);
+    if (!principal)
+      throw new IpcError("unauthorized", `secure mode is on: prove you are ${agent} with its key`);
     if (principal.agent !== agent) {
       throw new IpcError("forbidden", `authenticated as ${principal.agent}, not ${agent}`);
     }
@@ -74,7 +76,10 @@ export function createQueue(options: QueueOptions) {
     const channel = checkName("channel", input.channel);
     const sender = checkName("sender", input.sender);
     const content = checkContent(input.content, limits);
-    if (input.key !== undefined && (typeof input.key !== "string" || input.key.length < 1 || input.key.length > 128)) {
+    if (
+      input.key !== undefined &&
+      (typeof input.key !== "string" || input.key.length < 1 || input.key.length > 128)
+    ) {
       throw new IpcError("invalid_argument", "key must be a string of 1 to 128 characters");
     }
     const sig = await identity.checkMessage(input);
@@ -96,7 +101,8 @@ export function createQueue(options: QueueOptions) {
     const results = await store.append(prepared);
     const out = results.map((r, i): SendResult => {
       const m = prepared[i] as NewMessage;
-      if ("replayed" in r) throw new IpcError("replayed", "this signed message was already accepted (replay)");
+      if ("replayed" in r)
+        throw new IpcError("replayed", "this signed message was already accepted (replay)");
       return { id: r.id, channel: m.channel, signed: m.sigVersion !== 0, duplicate: r.duplicate };
     });
     hub.wake(new Set(prepared.map((m) => m.channel)));
@@ -104,7 +110,13 @@ export function createQueue(options: QueueOptions) {
   }
 
   function deliver(m: MessageRecord): Delivered {
-    const d: Delivered = { id: m.id, channel: m.channel, sender: m.sender, content: m.content, timestamp: m.timestamp };
+    const d: Delivered = {
+      id: m.id,
+      channel: m.channel,
+      sender: m.sender,
+      content: m.content,
+      timestamp: m.timestamp,
+    };
     if (m.signature) {
       d.signed = true;
       d.signature = m.signature;
@@ -200,13 +212,18 @@ export function createQueue(options: QueueOptions) {
       checkName("channel", a.channel);
       checkName("agent", a.agent);
       checkReadAccess(a.channel, a.agent);
-      if (!Number.isSafeInteger(a.id) || a.id < 0) throw new IpcError("invalid_argument", "id must be a message id");
+      if (!Number.isSafeInteger(a.id) || a.id < 0)
+        throw new IpcError("invalid_argument", "id must be a message id");
       await checkActingAs(a.agent, a.principal);
       await store.advanceWatermark(a.agent, a.channel, a.id);
     },
 
     /** Acknowledges everything in `messages` (the CLI calls this after printing them). */
-    async ackDelivered(agent: string, messages: Delivered[], principal: Principal): Promise<void> {
+    async ackDelivered(
+      agent: string,
+      messages: Pick<Delivered, "id" | "channel">[],
+      principal: Principal,
+    ): Promise<void> {
       await checkActingAs(agent, principal);
       await advance(agent, messages);
     },
@@ -250,7 +267,8 @@ export function createQueue(options: QueueOptions) {
       const url = options.card?.url ?? "";
       return {
         name: options.card?.name ?? "el-ipc",
-        description: options.card?.description ?? "Message queue for AI coding agents: channels, watermarks, Ed25519",
+        description:
+          options.card?.description ?? "Message queue for AI coding agents: channels, watermarks, Ed25519",
         url,
         version: VERSION,
         did: firstOperator ? didKey(parsePublicKey(firstOperator.publicKey)) : null,

@@ -34,25 +34,32 @@ export function parsePrivateKey(pem: string): KeyObject {
   } catch {
     throw new IpcError("invalid_argument", "not a PEM private key");
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new IpcError("invalid_argument", "private key is not Ed25519");
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new IpcError("invalid_argument", "private key is not Ed25519");
   return key;
 }
 
 const publicKeyCache = new Map<string, KeyObject>();
 const PUBLIC_KEY_CACHE_MAX = 10_000;
 
-/** Parses an SPKI PEM Ed25519 public key, caching the KeyObject by its text. */
+// Exactly one SPKI block. createPublicKey would also accept a private key (deriving its public half), and
+// a registration must never store a private key as if it were public.
+const PUBLIC_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----$/;
+
+/** Parses an SPKI PEM Ed25519 public key (one PUBLIC KEY block), caching the KeyObject by its text. */
 export function parsePublicKey(pem: string): KeyObject {
-  const text = pem.trim();
+  const text = typeof pem === "string" ? pem.trim() : "";
   const cached = publicKeyCache.get(text);
   if (cached) return cached;
+  if (!PUBLIC_PEM.test(text)) throw new IpcError("invalid_argument", "not a PEM public key");
   let key: KeyObject;
   try {
     key = createPublicKey({ key: text, format: "pem" });
   } catch {
     throw new IpcError("invalid_argument", "not a PEM public key");
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new IpcError("invalid_argument", "public key is not Ed25519");
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new IpcError("invalid_argument", "public key is not Ed25519");
   if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
   publicKeyCache.set(text, key);
   return key;
@@ -86,8 +93,12 @@ const SIGNATURE_B64 = /^[A-Za-z0-9+/]{86}==$/;
 /** Verifies a base64 Ed25519 signature; false for anything malformed. */
 export function verifyBytes(publicKey: KeyObject, bytes: Buffer, signature: string): boolean {
   if (typeof signature !== "string" || !SIGNATURE_B64.test(signature)) return false;
+  const raw = Buffer.from(signature, "base64");
+  // Canonical spelling only: the unused low bits of the last character are ignored when decoding, so
+  // otherwise 16 spellings of one signature would each pass once as a distinct reference-form replay key.
+  if (raw.toString("base64") !== signature) return false;
   try {
-    return verify(null, bytes, publicKey, Buffer.from(signature, "base64"));
+    return verify(null, bytes, publicKey, raw);
   } catch {
     return false;
   }

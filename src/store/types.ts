@@ -84,7 +84,11 @@ export interface ChangeSummary {
 
 /** The storage contract every backend implements. */
 export interface Store {
-  /** Appends messages in one transaction; resolves once they are durable. */
+  /**
+   * Appends messages in one transaction, in order; resolves once they are durable. A call is all or
+   * nothing: when any of its messages is refused as a replay, none is stored and every result of the
+   * call is `{ replayed: true }`; when it fails, none is stored. Other calls are not affected.
+   */
   append(messages: NewMessage[]): Promise<AppendResult[]>;
   /** Messages after each position, merged in id order, at most `limit`. */
   readAfter(positions: Position[], limit: number): Promise<MessageRecord[]>;

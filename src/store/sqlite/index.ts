@@ -86,11 +86,29 @@ function busy(e: unknown): never {
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     throw new IpcError("unavailable", "database is busy; try again");
   }
-  if (code.startsWith("SQLITE_FULL") || code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY")) {
+  if (
+    code.startsWith("SQLITE_FULL") ||
+    code.startsWith("SQLITE_IOERR") ||
+    code.startsWith("SQLITE_READONLY")
+  ) {
     throw new IpcError("unavailable", `database cannot be written (${code})`);
   }
   throw e;
 }
+
+function mapError(e: unknown): unknown {
+  try {
+    busy(e);
+  } catch (mapped) {
+    return mapped;
+  }
+}
+
+/** Thrown inside a call's savepoint to undo the call when one of its messages was a replay. */
+class CallReplayed extends Error {}
+
+/** What one append call got from a group commit. */
+type CallOutcome = { results: AppendResult[] } | { error: unknown };
 
 /** Opens (creating and migrating as needed) a SQLite store. */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
@@ -102,7 +120,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       "INSERT INTO messages (channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     useProof: db.prepare("INSERT OR IGNORE INTO used_proofs (key, expires_at) VALUES (?, ?)"),
-    findIdem: db.prepare("SELECT message_id FROM idempotency WHERE sender = ? AND key = ? AND expires_at > ?"),
+    findIdem: db.prepare(
+      "SELECT message_id FROM idempotency WHERE sender = ? AND key = ? AND expires_at > ?",
+    ),
     putIdem: db.prepare(
       "INSERT OR REPLACE INTO idempotency (sender, key, message_id, expires_at) VALUES (?, ?, ?, ?)",
     ),
@@ -162,32 +182,55 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ).lastInsertRowid,
     );
     if (m.idempotencyKey !== undefined) {
-      stmt.putIdem.run(m.sender, m.idempotencyKey, id, Math.round(m.timestamp * 1000) + IDEMPOTENCY_WINDOW_MS);
+      stmt.putIdem.run(
+        m.sender,
+        m.idempotencyKey,
+        id,
+        Math.round(m.timestamp * 1000) + IDEMPOTENCY_WINDOW_MS,
+      );
     }
     return { id, duplicate: false };
   }
 
-  const commitBatch = db.transaction((batch: NewMessage[][]) => batch.map((msgs) => msgs.map(appendOne)));
+  // Each call runs in its own savepoint inside the shared transaction, so a call with a replayed message
+  // (or a failing one) is undone on its own and the calls committed beside it are unaffected.
+  const appendCall = db.transaction((msgs: NewMessage[]): AppendResult[] => {
+    const results = msgs.map(appendOne);
+    if (results.some((r) => "replayed" in r)) throw new CallReplayed();
+    return results;
+  });
+  const commitBatch = db.transaction((batch: NewMessage[][]): CallOutcome[] =>
+    batch.map((msgs): CallOutcome => {
+      try {
+        return { results: appendCall(msgs) };
+      } catch (e) {
+        if (e instanceof CallReplayed) return { results: msgs.map(() => ({ replayed: true }) as const) };
+        // SQLite abandoned the whole transaction (disk full, I/O error): fail every call of the group.
+        if (!db.inTransaction) throw e;
+        return { error: e };
+      }
+    }),
+  );
 
   // Group commit: appends arriving in the same turn of the event loop share one transaction.
-  let pending: { messages: NewMessage[]; resolve: (r: AppendResult[]) => void; reject: (e: unknown) => void }[] =
-    [];
+  let pending: {
+    messages: NewMessage[];
+    resolve: (r: AppendResult[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   function flush(): void {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
     try {
-      const results = commitBatch.immediate(batch.map((p) => p.messages));
+      const outcomes = commitBatch.immediate(batch.map((p) => p.messages));
       batch.forEach((p, i) => {
-        p.resolve(results[i] as AppendResult[]);
+        const o = outcomes[i] as CallOutcome;
+        if ("results" in o) p.resolve(o.results);
+        else p.reject(mapError(o.error));
       });
     } catch (e) {
-      let err: unknown = e;
-      try {
-        busy(e);
-      } catch (mapped) {
-        err = mapped;
-      }
+      const err = mapError(e);
       for (const p of batch) p.reject(err);
     }
   }
@@ -214,11 +257,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
     async readAfter(positions: Position[], limit: number) {
-      if (positions.length === 0) return [];
+      // A channel listed twice is read once, from its lower position, so no message comes back twice.
+      const after = new Map<string, number>();
+      for (const p of positions) after.set(p.channel, Math.min(p.after, after.get(p.channel) ?? p.after));
+      if (after.size === 0) return [];
       const args: (string | number)[] = [];
-      for (const p of positions) args.push(p.channel, p.after, limit);
+      for (const [channel, id] of after) args.push(channel, id, limit);
       args.push(limit);
-      return (readStatement(positions.length).all(...args) as MessageRow[]).map(toMessage);
+      return (readStatement(after.size).all(...args) as MessageRow[]).map(toMessage);
     },
     async lastId() {
       return (stmt.lastId.get() as number | null) ?? 0;
@@ -304,7 +350,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (!timer) {
         lastVersion = stmt.dataVersion.get() as number;
         timer = setInterval(poll, watchInterval);
-        timer.unref();
       }
       return () => {
         listeners.delete(listener);

@@ -11,10 +11,25 @@ export type SyncMode = "normal" | "full";
 /** Milliseconds a writer waits for another process's write lock before giving up. */
 export const BUSY_TIMEOUT_MS = 15_000;
 
+/**
+ * Creates `dir` and its missing parents with mode 0700. Not mkdirSync's `recursive`: under a parent that
+ * exists but cannot hold folders (/proc, a dangling symlink) Node 20 retries that forever instead of failing.
+ */
+function makePrivateDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makePrivateDirs(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+}
+
 /** Creates the database file with mode 0600 (and its folder 0700) when it does not exist yet. */
 function createPrivateFile(path: string): void {
   if (path === ":memory:" || existsSync(path)) return;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makePrivateDirs(dirname(path));
   try {
     closeSync(openSync(path, "wx", 0o600));
   } catch (e) {

@@ -1,0 +1,78 @@
+// What CLI commands talk to: the local database (default) or, in remote mode (IPC_URL / --server), a
+// server over HTTP. Both are loaded lazily so each command loads only what it uses.
+import type { KeyObject } from "node:crypto";
+import type { ClientMessage, ClientRead } from "../client/http-client.js";
+import { signMessageV2 } from "../client/sign.js";
+import type { Config } from "../config.js";
+import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
+
+/** The operations CLI commands need, the same in local and remote mode. */
+export interface Backend {
+  /** True when talking to a server. */
+  remote: boolean;
+  send(m: ClientMessage, key?: KeyObject): Promise<SendResult>;
+  sendBatch(messages: ClientMessage[], key?: KeyObject): Promise<number[]>;
+  read(r: ClientRead, key?: KeyObject): Promise<Delivered[]>;
+  ack(agent: string, messages: Pick<Delivered, "id" | "channel">[], key?: KeyObject): Promise<void>;
+  channels(): Promise<ChannelInfo[]>;
+  agents(): Promise<AgentInfo[]>;
+  agentCard(): Promise<unknown>;
+  /** Registers with an operator-signed body (see signRegistration). */
+  register(body: ReturnType<typeof import("../client/sign.js").signRegistration>): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Opens the backend `config` points at. */
+export async function openBackend(config: Config): Promise<Backend> {
+  if (config.serverUrl) {
+    const { createHttpClient } = await import("../client/http-client.js");
+    const client = createHttpClient({ baseUrl: config.serverUrl, apiKey: config.apiKey });
+    return { ...client, remote: true, close: async () => undefined };
+  }
+  const queue = await openLocalQueue(config);
+  const signedInput = (m: ClientMessage, key?: KeyObject) => {
+    const sig = key ? signMessageV2(key, m) : undefined;
+    return { ...m, ...(sig ? { signature: sig.signature, signedAt: sig.signed_at, nonce: sig.nonce } : {}) };
+  };
+  return {
+    remote: false,
+    send: (m, key) => queue.send(signedInput(m, key)),
+    sendBatch: async (ms, key) =>
+      (await queue.sendBatch(ms.map((m) => signedInput(m, key)))).map((r) => r.id),
+    async read(r, key) {
+      const principal = await queue.identity.principalFromKey(r.agent, key);
+      return queue.read({ ...r, principal });
+    },
+    async ack(agent, messages, key) {
+      await queue.ackDelivered(agent, messages, await queue.identity.principalFromKey(agent, key));
+    },
+    channels: () => queue.channels(),
+    agents: () => queue.agents(),
+    agentCard: () => queue.agentCard(),
+    register: (b) =>
+      queue.identity.register({
+        name: b.name,
+        publicKey: b.public_key,
+        identity: b.identity,
+        operator: b.operator,
+        signedAt: b.signed_at,
+        nonce: b.nonce,
+        signature: b.signature,
+      }),
+    close: () => queue.close(),
+  };
+}
+
+/** Opens the local SQLite database as a queue (for commands that only work locally, like seed). */
+export async function openLocalQueue(config: Config) {
+  const [{ createSqliteStore }, { createQueue }] = await Promise.all([
+    import("../store/sqlite/index.js"),
+    import("../core/queue.js"),
+  ]);
+  return createQueue({
+    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
+    limits: config.limits,
+    replayWindowMs: config.replayWindowMs,
+    card: config.card,
+  });
+}

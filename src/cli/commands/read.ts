@@ -1,0 +1,68 @@
+// `el-ipc read <channel[,channel...]> <agent>`: print unread messages; with --wait, block until one arrives.
+// The watermark moves only after the messages were written to stdout, so a reader killed earlier loses nothing.
+import type { Command } from "commander";
+import { parseChannelList } from "../../core/limits.js";
+import { intOption, keyOf, withBackend } from "../context.js";
+import { printJson } from "../output.js";
+
+/** Options of `read`. */
+interface ReadOptions {
+  wait?: boolean;
+  timeout?: number;
+  peek?: boolean;
+  limit?: number;
+  key?: string;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Adds `read` to the program. */
+export function define(program: Command): void {
+  program
+    .command("read")
+    .description("read unread messages (several channels: a,b,c)")
+    .argument("<channel>", "channel name, or several separated by commas")
+    .argument("<agent>", "reading agent")
+    .option("--wait", "block until at least one message is there")
+    .option(
+      "--timeout <seconds>",
+      "with --wait: give up after this many seconds and print []",
+      intOption("timeout"),
+    )
+    .option("--peek", "do not move the watermark (acknowledge later with ack)")
+    .option("--limit <n>", "at most this many messages (default 100, max 1000)", intOption("limit", 1000))
+    .option("--key <file>", "reading agent's private key (required in secure mode)")
+    .action(run);
+}
+
+/** Runs `read`. */
+export async function run(channelList: string, agent: string, opts: ReadOptions, cmd: Command) {
+  const channels = parseChannelList(channelList);
+  const key = keyOf(opts.key);
+  const abort = new AbortController();
+  let stoppedBy: string | undefined;
+  const onSignal = (sig: string) => {
+    stoppedBy = sig;
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  await withBackend(cmd, async (b) => {
+    const messages = await b.read(
+      {
+        channels,
+        agent,
+        peek: true,
+        wait: !!opts.wait,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+        signal: abort.signal,
+      },
+      key,
+    );
+    if (stoppedBy) return;
+    await printJson(messages);
+    if (!opts.peek && messages.length > 0) await b.ack(agent, messages, key);
+  });
+  if (stoppedBy) process.exit(SIGNAL_EXIT[stoppedBy] ?? 1);
+}

@@ -1,0 +1,179 @@
+// HTTP client of an el-ipc server: the CLI's remote mode, and the base of the SDK. It signs what it
+// sends with the caller's key (v2 messages, request proofs) and turns error bodies back into IpcErrors.
+import type { KeyObject } from "node:crypto";
+import { type ErrorCode, IpcError } from "../core/errors.js";
+import type { AgentInfo, ChannelInfo, Delivered, Health, SendResult } from "../core/types.js";
+import { requestProofHeaders, signMessageV2 } from "./sign.js";
+
+/** Options of an HTTP client. */
+export interface HttpClientOptions {
+  /** Server base URL, e.g. http://127.0.0.1:9876 (no trailing slash). */
+  baseUrl: string;
+  /** Bearer token when the server sets IPC_API_KEY. */
+  apiKey?: string;
+}
+
+/** A message to send through the client. */
+export interface ClientMessage {
+  channel: string;
+  sender: string;
+  content: string;
+  /** Idempotency key. */
+  key?: string;
+}
+
+/** A read through the client. */
+export interface ClientRead {
+  channels: string[];
+  agent: string;
+  limit?: number;
+  peek?: boolean;
+  wait?: boolean;
+  /** Longest wait in ms; the server caps one poll at 300 s, so longer waits poll again. Default: no limit. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "invalid_argument",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "too_large",
+  429: "rate_limited",
+  503: "unavailable",
+};
+
+const MAX_POLL_SECONDS = 300;
+
+/** Creates a client for one server. */
+export function createHttpClient(o: HttpClientOptions) {
+  async function call<T>(
+    method: "GET" | "POST",
+    target: string,
+    body: unknown,
+    proof?: { key: KeyObject; agent: string },
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const text = body === undefined ? "" : JSON.stringify(body);
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+    if (proof) Object.assign(headers, requestProofHeaders(proof.key, proof.agent, method, target, text));
+    let res: Response;
+    try {
+      res = await fetch(o.baseUrl + target, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: text } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (e) {
+      if (signal?.aborted) throw new IpcError("unavailable", "aborted");
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new IpcError("unavailable", `cannot reach ${o.baseUrl}: ${cause}`);
+    }
+    const raw = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = raw === "" ? undefined : JSON.parse(raw);
+    } catch {
+      throw new IpcError(
+        "unavailable",
+        `${o.baseUrl} answered ${res.status} with something that is not JSON`,
+      );
+    }
+    if (!res.ok) {
+      const err = parsed as { error?: string; code?: ErrorCode } | undefined;
+      const retry = Number(res.headers.get("retry-after") ?? "");
+      throw new IpcError(
+        err?.code ?? STATUS_CODES[res.status] ?? "unavailable",
+        err?.error ?? `server answered ${res.status}`,
+        Number.isFinite(retry) && retry > 0 ? retry : undefined,
+      );
+    }
+    return parsed as T;
+  }
+
+  function signed(m: ClientMessage, key: KeyObject | undefined): Record<string, unknown> {
+    const body: Record<string, unknown> = { channel: m.channel, sender: m.sender, content: m.content };
+    if (m.key !== undefined) body.key = m.key;
+    if (key) Object.assign(body, signMessageV2(key, m));
+    return body;
+  }
+
+  return {
+    /** POST /send, signed with `key` when given. */
+    async send(m: ClientMessage, key?: KeyObject): Promise<SendResult> {
+      const r = await call<{ id: number; channel?: string; signed?: boolean; duplicate?: boolean }>(
+        "POST",
+        "/send",
+        signed(m, key),
+      );
+      return {
+        id: r.id,
+        channel: r.channel ?? m.channel,
+        signed: r.signed ?? key !== undefined,
+        duplicate: !!r.duplicate,
+      };
+    },
+
+    /** POST /send/batch: all stored in one transaction, or none. */
+    async sendBatch(messages: ClientMessage[], key?: KeyObject): Promise<number[]> {
+      const r = await call<{ ids: number[] }>("POST", "/send/batch", {
+        messages: messages.map((m) => signed(m, key)),
+      });
+      return r.ids;
+    },
+
+    /** GET /messages; with `wait`, polls until a message arrives or `timeoutMs` passes. */
+    async read(r: ClientRead, key?: KeyObject): Promise<Delivered[]> {
+      const deadline = Date.now() + (r.timeoutMs ?? Number.POSITIVE_INFINITY);
+      for (;;) {
+        const q = new URLSearchParams({ channel: r.channels.join(","), agent: r.agent });
+        if (r.limit !== undefined) q.set("limit", String(r.limit));
+        if (r.peek) q.set("peek", "true");
+        if (r.wait) {
+          const left = Math.ceil((deadline - Date.now()) / 1000);
+          q.set("wait", "true");
+          q.set("timeout", String(Math.max(0, Math.min(MAX_POLL_SECONDS, left))));
+        }
+        const target = `/messages?${q.toString()}`;
+        const got = await call<Delivered[]>(
+          "GET",
+          target,
+          undefined,
+          key ? { key, agent: r.agent } : undefined,
+          r.signal,
+        );
+        if (got.length > 0 || !r.wait || Date.now() >= deadline || r.signal?.aborted) return got;
+      }
+    },
+
+    /** POST /ack for each channel in `messages`, up to its highest id. */
+    async ack(agent: string, messages: Pick<Delivered, "id" | "channel">[], key?: KeyObject): Promise<void> {
+      const top = new Map<string, number>();
+      for (const m of messages) top.set(m.channel, Math.max(top.get(m.channel) ?? 0, m.id));
+      for (const [channel, id] of top) {
+        await call("POST", "/ack", { channel, agent, id }, key ? { key, agent } : undefined);
+      }
+    },
+
+    /** GET /channels. */
+    channels: (): Promise<ChannelInfo[]> => call("GET", "/channels", undefined),
+    /** GET /agents. */
+    agents: (): Promise<AgentInfo[]> => call("GET", "/agents", undefined),
+    /** GET /health. */
+    health: (): Promise<Health> => call("GET", "/health", undefined),
+    /** GET /.well-known/agent-card.json. */
+    agentCard: (): Promise<unknown> => call("GET", "/.well-known/agent-card.json", undefined),
+    /** POST /register with an operator-signed body (see signRegistration). */
+    async register(body: Record<string, unknown>): Promise<string> {
+      return (await call<{ message: string }>("POST", "/register", body)).message;
+    },
+  };
+}
+
+/** A client, as returned by createHttpClient. */
+export type HttpClient = ReturnType<typeof createHttpClient>;

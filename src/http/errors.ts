@@ -1,0 +1,111 @@
+// How the HTTP face answers a refusal: the one error-code → status table, fastify's own errors mapped
+// to one-line messages, and a 500 without details (logged) for anything unexpected.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type ErrorCode, IpcError } from "../core/errors.js";
+
+/** HTTP status of every error code; the only place the HTTP face decides one. */
+export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
+  invalid_argument: 400,
+  unauthorized: 401,
+  bad_signature: 401,
+  unknown_agent: 403,
+  forbidden: 403,
+  not_found: 404,
+  replayed: 409,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** JSON body of every error response. */
+export interface ErrorBody {
+  /** One-line, user-facing message. */
+  error: string;
+  /** Machine-readable reason. */
+  code: ErrorCode;
+}
+
+/** A response to send for an error. */
+interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  retryAfter?: number;
+  /** Unexpected: log it with its stack (never sent). */
+  unexpected: boolean;
+}
+
+/** The code that best names a 4xx status of fastify's own errors. */
+function codeOfStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 429:
+      return "rate_limited";
+    default:
+      return "invalid_argument";
+  }
+}
+
+function firstLine(message: string): string {
+  const line = message.split("\n", 1)[0] ?? "";
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** Maps anything thrown while handling a request to its response. */
+export function describeError(err: unknown, bodyLimit: number): ErrorResponse {
+  if (err instanceof IpcError) {
+    const r: ErrorResponse = {
+      status: STATUS_OF_CODE[err.code],
+      body: { error: err.code === "internal" ? "internal error" : firstLine(err.message), code: err.code },
+      unexpected: err.code === "internal",
+    };
+    if (err.retryAfter !== undefined) r.retryAfter = err.retryAfter;
+    return r;
+  }
+  const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return reply4xx(413, "too_large", `request body is larger than ${bodyLimit} bytes`);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return reply4xx(415, "invalid_argument", "unsupported content type; send the body as application/json");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return reply4xx(400, "invalid_argument", "request body size does not match Content-Length");
+    case "FST_ERR_BAD_URL":
+      return reply4xx(400, "invalid_argument", "malformed URL");
+  }
+  if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+    const message = typeof e.message === "string" && e.message ? firstLine(e.message) : "bad request";
+    return reply4xx(e.statusCode, codeOfStatus(e.statusCode), message);
+  }
+  return { status: 500, body: { error: "internal error", code: "internal" }, unexpected: true };
+}
+
+function reply4xx(status: number, code: ErrorCode, error: string): ErrorResponse {
+  return { status, body: { error, code }, unexpected: false };
+}
+
+/** Creates fastify's error handler: one JSON shape, Retry-After for rate limits, unexpected errors logged. */
+export function createErrorHandler(bodyLimit: number) {
+  return function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const r = describeError(err, bodyLimit);
+    if (r.unexpected) request.log.error({ err }, "unexpected error");
+    else if (r.status === 503) request.log.warn({ code: r.body.code }, r.body.error);
+    if (r.retryAfter !== undefined) reply.header("retry-after", String(Math.max(1, Math.ceil(r.retryAfter))));
+    void reply.code(r.status).send(r.body);
+  };
+}
+
+/** Answers requests for routes that do not exist. */
+export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(404).send({ error: "not found", code: "not_found" } satisfies ErrorBody);
+}

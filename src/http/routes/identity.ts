@@ -1,0 +1,36 @@
+// Identity routes: POST /register (an operator-signed registration) and GET /agents (the directory).
+import type { FastifyInstance } from "fastify";
+import { IpcError } from "../../core/errors.js";
+import type { Queue } from "../../core/queue.js";
+import type { AgentInfo } from "../../core/types.js";
+import { validate } from "../input.js";
+import { registerBody } from "../schemas.js";
+
+/** Why a reference-style registration (with the operator's private key in the body) is refused. */
+export const PRIVATE_KEY_REFUSAL =
+  "operator_key is refused: private keys are never sent to the server. The operator signs the registration " +
+  "instead (see docs/PROTOCOL.md); `el-ipc register <name> --pubkey <file> --as <operator> --key <operator.key> " +
+  "--server <url>` does it for you";
+
+/** Registers the identity routes. */
+export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void {
+  app.post("/register", async (request) => {
+    const body = request.body;
+    if (typeof body === "object" && body !== null && "operator_key" in body) {
+      throw new IpcError("invalid_argument", PRIVATE_KEY_REFUSAL);
+    }
+    const b = validate(registerBody, body, "body");
+    const message = await queue.identity.register({
+      name: b.name,
+      publicKey: b.public_key,
+      identity: b.identity,
+      operator: b.operator,
+      signedAt: b.signed_at,
+      nonce: b.nonce,
+      signature: b.signature,
+    });
+    return { ok: true, message };
+  });
+
+  app.get("/agents", (): Promise<AgentInfo[]> => queue.agents());
+}

@@ -1,0 +1,18 @@
+// Read-only routes about the server: GET /channels, GET /health and the agent card.
+import type { FastifyInstance } from "fastify";
+import type { AgentCard, Queue } from "../../core/queue.js";
+import type { ChannelInfo, Health } from "../../core/types.js";
+import { validate } from "../input.js";
+import { healthQuery } from "../schemas.js";
+
+/** Registers the informational routes. */
+export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
+  app.get("/channels", (): Promise<ChannelInfo[]> => queue.channels());
+
+  app.get("/health", async (request): Promise<Health> => {
+    const q = validate(healthQuery, request.query, "query");
+    return queue.health(q.channel || undefined, q.agent || undefined);
+  });
+
+  app.get("/.well-known/agent-card.json", (): Promise<AgentCard> => queue.agentCard());
+}

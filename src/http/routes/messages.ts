@@ -1,0 +1,75 @@
+// Message routes: POST /send, POST /send/batch, GET /messages (optionally a long-poll), POST /ack.
+import type { FastifyInstance } from "fastify";
+import type { z } from "zod";
+import { parseChannelList } from "../../core/limits.js";
+import type { Queue } from "../../core/queue.js";
+import type { Delivered, SendInput } from "../../core/types.js";
+import { principalOf } from "../auth.js";
+import { validate } from "../input.js";
+import type { LongPolls } from "../long-polls.js";
+import { ackBody, readQuery, sendBatchBody, sendBody } from "../schemas.js";
+
+/** What the message routes need. */
+export interface MessageRouteContext {
+  queue: Queue;
+  /** Waiting reads, ended together on shutdown. */
+  polls: LongPolls;
+}
+
+function toSendInput(b: z.output<typeof sendBody>): SendInput {
+  return {
+    channel: b.channel,
+    sender: b.sender,
+    content: b.content,
+    signature: b.signature,
+    signedAt: b.signed_at,
+    nonce: b.nonce,
+    key: b.key,
+  };
+}
+
+/** Registers the message routes. Sends carry their own proof (the message signature). */
+export function registerMessageRoutes(app: FastifyInstance, { queue, polls }: MessageRouteContext): void {
+  app.post("/send", async (request) => {
+    const r = await queue.send(toSendInput(validate(sendBody, request.body, "body")));
+    return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
+  });
+
+  app.post("/send/batch", async (request) => {
+    const b = validate(sendBatchBody, request.body, "body");
+    const results = await queue.sendBatch(b.messages.map(toSendInput));
+    return { ok: true, ids: results.map((r) => r.id) };
+  });
+
+  app.get("/messages", async (request, reply): Promise<Delivered[]> => {
+    const q = validate(readQuery, request.query, "query");
+    const channels = parseChannelList(q.channel);
+    const principal = await principalOf(request, queue);
+    const base = { channels, agent: q.agent, limit: q.limit, peek: q.peek, principal };
+    if (!q.wait) return queue.read(base);
+    // The response's 'close' fires when the client goes away mid-wait (the request's fires too early).
+    const controller = polls.open();
+    const onClose = (): void => controller.abort();
+    reply.raw.once("close", onClose);
+    try {
+      return await queue.read({
+        ...base,
+        wait: true,
+        timeoutMs: q.timeout * 1000,
+        signal: controller.signal,
+      });
+    } finally {
+      reply.raw.off("close", onClose);
+      polls.done(controller);
+      // Shutting down: tell the client not to reuse this connection.
+      if (polls.closing()) void reply.header("connection", "close");
+    }
+  });
+
+  app.post("/ack", async (request) => {
+    const b = validate(ackBody, request.body, "body");
+    const principal = await principalOf(request, queue);
+    await queue.ack({ channel: b.channel, agent: b.agent, id: b.id, principal });
+    return { ok: true };
+  });
+}
