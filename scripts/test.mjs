@@ -9,7 +9,7 @@ function find(dir) {
   );
 }
 const filter = process.argv.slice(2);
-const files = find("dist/test")
+const files = find(join(process.env.EL_IPC_OUT || "dist", "test"))
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .sort();
 const r = spawnSync(process.execPath, ["--test", "--test-reporter=tap", ...files], { stdio: "inherit" });

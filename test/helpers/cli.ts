@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Repository root (dist/test/helpers/ is three levels below it). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-/** The built CLI entry point. */
-export const CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Repository root (<out>/test/helpers/ is three levels below it). */
+export const REPO_ROOT = join(HERE, "..", "..", "..");
+/** The built CLI entry point of the same build as this file. */
+export const CLI = join(HERE, "..", "..", "src", "cli", "main.js");
 
 /** Result of a finished CLI run. */
 export interface CliResult {
