@@ -16,7 +16,10 @@ rmSync(out, { recursive: true, force: true });
 // tsc still emits when it reports errors; finish the copy steps, then fail with tsc's status.
 let failed = false;
 try {
-  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", out], { stdio: "inherit", cwd: root });
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", out], {
+    stdio: "inherit",
+    cwd: root,
+  });
 } catch {
   failed = true;
 }
