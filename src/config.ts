@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { IpcError } from "./core/errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
+import type { RetentionPolicy } from "./core/maintenance.js";
 
 /** Everything a face needs to start. */
 export interface Config {
@@ -25,6 +26,76 @@ export interface Config {
   limits: Limits;
   /** Accepted skew of signed timestamps in ms. Env IPC_REPLAY_WINDOW_SECONDS, default 300 s. */
   replayWindowMs: number;
+  /** Which messages the server deletes. Env IPC_RETENTION (e.g. `age=7d,count=10000`); default none. */
+  retention: RetentionPolicy;
+  /** Access rules, rate limits and security events (see SecurityConfig). */
+  security: SecurityConfig;
+}
+
+/** A token bucket: `perSecond` requests on average, `burst` at once. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+/** Security settings of the server and the core. */
+export interface SecurityConfig {
+  /** Channels no grant/deny rule matches, for registered agents. Env IPC_DEFAULT_ACCESS, default "allow". */
+  defaultAccess: "allow" | "deny";
+  /**
+   * HTTP requests per identity: per proven agent in secure mode, per address in open mode. Env
+   * IPC_RATE_LIMIT `<per second>,<burst>` or `off`, default 50000,100000 (never throttles real load).
+   */
+  rateLimit: RateLimit | null;
+  /**
+   * Secure mode: refused requests (bad or missing proof, replays, bad input) per address; an address over it
+   * is refused everything. Env IPC_RATE_LIMIT_REFUSED, default 200,400.
+   */
+  refusedRateLimit: RateLimit | null;
+  /** Waiting reads (long-polls, streams) one agent may hold at once. Env IPC_MAX_WAITS_PER_AGENT, default 100. */
+  maxWaitsPerAgent: number;
+  /** Security events written to the `_security` channel per second, 0 for none. Env IPC_SECURITY_EVENTS, default 20. */
+  eventsPerSecond: number;
+}
+
+/** Parses `<per second>,<burst>` (burst defaults to twice the rate) or `off`. */
+export function parseRateLimit(
+  name: string,
+  text: string | undefined,
+  fallback: RateLimit,
+): RateLimit | null {
+  if (text === undefined || text.trim() === "") return fallback;
+  if (text.trim().toLowerCase() === "off") return null;
+  const m = /^\s*(\d{1,9}(?:\.\d+)?)\s*(?:,\s*(\d{1,9})\s*)?$/.exec(text);
+  const perSecond = Number(m?.[1]);
+  const burst = m?.[2] !== undefined ? Number(m[2]) : Math.ceil(perSecond * 2);
+  if (!m || !(perSecond > 0) || burst < 1) {
+    throw new IpcError(
+      "invalid_argument",
+      `${name} must be '<requests per second>,<burst>' (e.g. 200,400) or 'off', got '${text}'`,
+    );
+  }
+  return { perSecond, burst };
+}
+
+function resolveSecurity(env: NodeJS.ProcessEnv): SecurityConfig {
+  const access = (env.IPC_DEFAULT_ACCESS || "allow").toLowerCase();
+  if (access !== "allow" && access !== "deny") {
+    throw new IpcError(
+      "invalid_argument",
+      `IPC_DEFAULT_ACCESS must be 'allow' or 'deny', got '${env.IPC_DEFAULT_ACCESS}'`,
+    );
+  }
+  return {
+    defaultAccess: access,
+    rateLimit: parseRateLimit("IPC_RATE_LIMIT", env.IPC_RATE_LIMIT, { perSecond: 50_000, burst: 100_000 }),
+    refusedRateLimit: parseRateLimit("IPC_RATE_LIMIT_REFUSED", env.IPC_RATE_LIMIT_REFUSED, {
+      perSecond: 200,
+      burst: 400,
+    }),
+    maxWaitsPerAgent: positiveInt("IPC_MAX_WAITS_PER_AGENT", env.IPC_MAX_WAITS_PER_AGENT, 100, 1_000_000),
+    eventsPerSecond: positiveInt("IPC_SECURITY_EVENTS", env.IPC_SECURITY_EVENTS, 20, 100_000),
+  };
 }
 
 /** Flags a face may pass; undefined means "not given". */
@@ -53,6 +124,42 @@ function positiveInt(
 export function defaultDbPath(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share");
   return join(base, "el-ipc", "ipc.db");
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses IPC_RETENTION: `age=<n><s|m|h|d>` (delete messages older than that) and/or `count=<n>` (keep at
+ * most n newest per channel), separated by a comma. Unset or empty keeps everything.
+ */
+export function parseRetention(text: string | undefined): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  if (text === undefined || text.trim() === "") return policy;
+  const bad = (why: string) =>
+    new IpcError(
+      "invalid_argument",
+      `IPC_RETENTION ${why}; expected e.g. 'age=7d,count=10000' (age units s, m, h, d; either part optional)`,
+    );
+  for (const part of text.split(",")) {
+    const m = /^\s*(\w+)\s*=\s*(\S*)\s*$/.exec(part);
+    const key = m?.[1];
+    const value = m?.[2] ?? "";
+    if (key === "age") {
+      const a = /^(\d{1,9})([smhd])$/.exec(value);
+      if (policy.maxAgeMs !== undefined) throw bad("gives age twice");
+      if (!a || Number(a[1]) === 0) throw bad(`age '${value}' is not a positive number with a unit`);
+      policy.maxAgeMs = Number(a[1]) * (UNIT_MS[a[2] as string] as number);
+    } else if (key === "count") {
+      if (policy.keepPerChannel !== undefined) throw bad("gives count twice");
+      if (!/^\d{1,9}$/.test(value) || Number(value) === 0) {
+        throw bad(`count '${value}' is not a positive whole number`);
+      }
+      policy.keepPerChannel = Number(value);
+    } else {
+      throw bad(`has an unknown part '${part.trim()}'`);
+    }
+  }
+  return policy;
 }
 
 /** Resolves configuration from flags, then the environment, then defaults. */
@@ -88,5 +195,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
     },
     replayWindowMs:
       positiveInt("IPC_REPLAY_WINDOW_SECONDS", env.IPC_REPLAY_WINDOW_SECONDS, 300, 86_400) * 1000,
+    retention: parseRetention(env.IPC_RETENTION),
+    security: resolveSecurity(env),
   };
 }

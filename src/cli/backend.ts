@@ -2,7 +2,12 @@
 // server over HTTP. Both are loaded lazily so each command loads only what it uses.
 import type { KeyObject } from "node:crypto";
 import type { ClientMessage, ClientRead } from "../client/http-client.js";
-import { signMessageV2 } from "../client/sign.js";
+import {
+  type signAccessRule,
+  signMessageV2,
+  type signRevocation,
+  type signRotation,
+} from "../client/sign.js";
 import type { Config } from "../config.js";
 import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
 
@@ -14,12 +19,25 @@ export interface Backend {
   sendBatch(messages: ClientMessage[], key?: KeyObject): Promise<number[]>;
   read(r: ClientRead, key?: KeyObject): Promise<Delivered[]>;
   ack(agent: string, messages: Pick<Delivered, "id" | "channel">[], key?: KeyObject): Promise<void>;
-  channels(): Promise<ChannelInfo[]>;
-  agents(): Promise<AgentInfo[]>;
+  /** `proof` (caller's key and name) is what a secure server needs; the local database needs none. */
+  channels(proof?: CallerProof): Promise<ChannelInfo[]>;
+  agents(proof?: CallerProof): Promise<AgentInfo[]>;
+  /** Revokes with an operator-signed body. */
+  revoke(body: ReturnType<typeof signRevocation>): Promise<string>;
+  /** Rotates a key with an operator-signed body. */
+  rotate(body: ReturnType<typeof signRotation>): Promise<string>;
+  /** Grants or denies channel access with an operator-signed body. */
+  setAccess(effect: "grant" | "deny", body: ReturnType<typeof signAccessRule>): Promise<string>;
   agentCard(): Promise<unknown>;
   /** Registers with an operator-signed body (see signRegistration). */
   register(body: ReturnType<typeof import("../client/sign.js").signRegistration>): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Who calls, for servers that want a request proof. */
+export interface CallerProof {
+  key: KeyObject;
+  agent: string;
 }
 
 /** Opens the backend `config` points at. */
@@ -49,6 +67,34 @@ export async function openBackend(config: Config): Promise<Backend> {
     channels: () => queue.channels(),
     agents: () => queue.agents(),
     agentCard: () => queue.agentCard(),
+    revoke: (b) =>
+      queue.identity.revoke({
+        name: b.name,
+        operator: b.operator,
+        signedAt: b.signed_at,
+        nonce: b.nonce,
+        signature: b.signature,
+      }),
+    rotate: (b) =>
+      queue.identity.rotate({
+        name: b.name,
+        publicKey: b.public_key,
+        operator: b.operator,
+        signedAt: b.signed_at,
+        nonce: b.nonce,
+        signature: b.signature,
+      }),
+    setAccess: (effect, b) =>
+      queue.access.setRule({
+        effect,
+        agent: b.agent,
+        pattern: b.pattern,
+        permissions: b.permissions.split(",") as ("read" | "write")[],
+        operator: b.operator,
+        signedAt: b.signed_at,
+        nonce: b.nonce,
+        signature: b.signature,
+      }),
     register: (b) =>
       queue.identity.register({
         name: b.name,
@@ -74,5 +120,7 @@ export async function openLocalQueue(config: Config) {
     limits: config.limits,
     replayWindowMs: config.replayWindowMs,
     card: config.card,
+    // No _security writes here: whoever runs the CLI on the database file already has full access to it.
+    defaultAccess: config.security.defaultAccess,
   });
 }

@@ -2,6 +2,7 @@
 import type { KeyObject } from "node:crypto";
 import { type Command, InvalidArgumentError } from "commander";
 import { type Config, resolveConfig } from "../config.js";
+import { IpcError } from "../core/errors.js";
 import { type Backend, openBackend } from "./backend.js";
 import { loadPrivateKeyFile } from "./keyfile.js";
 
@@ -35,4 +36,22 @@ export function intOption(name: string, max = Number.MAX_SAFE_INTEGER) {
     }
     return n;
   };
+}
+
+/** `--key <file> --as <agent>` of commands that only need to prove who calls. */
+export interface CallerOptions {
+  key?: string;
+  as?: string;
+}
+
+/** The caller's proof from --key and --as (both or neither); undefined when not given. */
+export function callerProof(opts: CallerOptions): { key: KeyObject; agent: string } | undefined {
+  if (opts.key === undefined && opts.as === undefined) return undefined;
+  if (opts.key === undefined || opts.as === undefined) {
+    throw new IpcError(
+      "invalid_argument",
+      "--key and --as go together: your private key and your agent name",
+    );
+  }
+  return { key: loadPrivateKeyFile(opts.key), agent: opts.as };
 }

@@ -7,11 +7,16 @@ import * as ack from "./commands/ack.js";
 import * as agentCard from "./commands/agent-card.js";
 import * as agents from "./commands/agents.js";
 import * as channels from "./commands/channels.js";
+import * as deny from "./commands/deny.js";
+import * as grant from "./commands/grant.js";
 import * as keygen from "./commands/keygen.js";
 import * as read from "./commands/read.js";
 import * as register from "./commands/register.js";
+import * as revoke from "./commands/revoke.js";
+import * as rotate from "./commands/rotate.js";
 import * as seed from "./commands/seed.js";
 import * as send from "./commands/send.js";
+import * as sendBatch from "./commands/send-batch.js";
 import * as serve from "./commands/serve.js";
 import { EXIT_USAGE, fail } from "./output.js";
 
@@ -23,7 +28,23 @@ const program = new Command("el-ipc")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
-for (const c of [serve, send, read, ack, channels, seed, keygen, register, agents, agentCard])
+for (const c of [
+  serve,
+  send,
+  sendBatch,
+  read,
+  ack,
+  channels,
+  seed,
+  keygen,
+  register,
+  revoke,
+  rotate,
+  grant,
+  deny,
+  agents,
+  agentCard,
+])
   c.define(program);
 for (const c of program.commands)
   c.showHelpAfterError(`usage: el-ipc ${c.name()} ${c.usage()}`).exitOverride();

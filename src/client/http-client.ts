@@ -160,10 +160,12 @@ export function createHttpClient(o: HttpClientOptions) {
       }
     },
 
-    /** GET /channels. */
-    channels: (): Promise<ChannelInfo[]> => call("GET", "/channels", undefined),
-    /** GET /agents. */
-    agents: (): Promise<AgentInfo[]> => call("GET", "/agents", undefined),
+    /** GET /channels; secure servers need `proof` (the caller's key and name). */
+    channels: (proof?: { key: KeyObject; agent: string }): Promise<ChannelInfo[]> =>
+      call("GET", "/channels", undefined, proof),
+    /** GET /agents; secure servers need `proof`. */
+    agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> =>
+      call("GET", "/agents", undefined, proof),
     /** GET /health. */
     health: (): Promise<Health> => call("GET", "/health", undefined),
     /** GET /.well-known/agent-card.json. */
@@ -171,6 +173,18 @@ export function createHttpClient(o: HttpClientOptions) {
     /** POST /register with an operator-signed body (see signRegistration). */
     async register(body: Record<string, unknown>): Promise<string> {
       return (await call<{ message: string }>("POST", "/register", body)).message;
+    },
+    /** POST /revoke with an operator-signed body (see signRevocation). */
+    async revoke(body: Record<string, unknown>): Promise<string> {
+      return (await call<{ message: string }>("POST", "/revoke", body)).message;
+    },
+    /** POST /rotate with an operator-signed body (see signRotation). */
+    async rotate(body: Record<string, unknown>): Promise<string> {
+      return (await call<{ message: string }>("POST", "/rotate", body)).message;
+    },
+    /** POST /grant or /deny with an operator-signed body (see signAccessRule). */
+    async setAccess(effect: "grant" | "deny", body: Record<string, unknown>): Promise<string> {
+      return (await call<{ message: string }>("POST", `/${effect}`, body)).message;
     },
   };
 }

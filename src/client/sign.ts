@@ -1,7 +1,14 @@
 // Client-side signing: builds the signed forms a client sends (v2 messages, request proofs,
 // registrations). Shared by the CLI's remote mode, tests and, later, the SDK.
 import type { KeyObject } from "node:crypto";
-import { messageEnvelopeBytes, registrationBytes, requestBytes } from "../crypto/canonical.js";
+import {
+  accessRuleBytes,
+  messageEnvelopeBytes,
+  registrationBytes,
+  requestBytes,
+  revocationBytes,
+  rotationBytes,
+} from "../crypto/canonical.js";
 import { newNonce, sha256Hex, signBytes } from "../crypto/keys.js";
 
 /** Header names that carry a request proof (docs/PROTOCOL.md). */
@@ -73,6 +80,65 @@ export function signRegistration(
     name: r.name,
     public_key: publicKey,
     identity: r.identity,
+    operator: r.operator,
+    signed_at: now,
+    nonce,
+    signature,
+  };
+}
+
+/** The operator signature fields every operator request body carries. */
+export type OperatorSignature = {
+  operator: string;
+  signed_at: number;
+  nonce: string;
+  signature: string;
+};
+
+/** The body of POST /revoke, signed by the operator's key. */
+export function signRevocation(
+  operatorKey: KeyObject,
+  r: { operator: string; name: string },
+  now: number = Date.now(),
+): { name: string } & OperatorSignature {
+  const nonce = newNonce();
+  const signature = signBytes(operatorKey, revocationBytes({ ...r, timestamp: now, nonce }));
+  return { name: r.name, operator: r.operator, signed_at: now, nonce, signature };
+}
+
+/** The body of POST /rotate, signed by the operator's key. */
+export function signRotation(
+  operatorKey: KeyObject,
+  r: { operator: string; name: string; publicKey: string },
+  now: number = Date.now(),
+): { name: string; public_key: string } & OperatorSignature {
+  const nonce = newNonce();
+  const publicKey = r.publicKey.trim();
+  const signature = signBytes(operatorKey, rotationBytes({ ...r, publicKey, timestamp: now, nonce }));
+  return { name: r.name, public_key: publicKey, operator: r.operator, signed_at: now, nonce, signature };
+}
+
+/** Permissions as written in an access rule body and its signed form. */
+export type PermissionList = "read" | "write" | "read,write";
+
+/** The body of POST /grant or POST /deny, signed by the operator's key. */
+export function signAccessRule(
+  operatorKey: KeyObject,
+  r: {
+    effect: "grant" | "deny";
+    operator: string;
+    agent: string;
+    pattern: string;
+    permissions: PermissionList;
+  },
+  now: number = Date.now(),
+): { agent: string; pattern: string; permissions: PermissionList } & OperatorSignature {
+  const nonce = newNonce();
+  const signature = signBytes(operatorKey, accessRuleBytes({ ...r, timestamp: now, nonce }));
+  return {
+    agent: r.agent,
+    pattern: r.pattern,
+    permissions: r.permissions,
     operator: r.operator,
     signed_at: now,
     nonce,

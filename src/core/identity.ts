@@ -1,10 +1,13 @@
-// Identity policy: secure mode, who an agent is, which signatures count, and one use per proof.
+// Identity policy: secure mode, who an agent is, which signatures count, one use per proof, and the
+// operator-signed changes of identities (registration, revocation, key rotation).
 import type { KeyObject } from "node:crypto";
 import {
   legacyMessageBytes,
   messageEnvelopeBytes,
   registrationBytes,
   requestBytes,
+  revocationBytes,
+  rotationBytes,
 } from "../crypto/canonical.js";
 import {
   generateKeyPair,
@@ -16,7 +19,16 @@ import {
 import type { AgentRecord, ReplayGuard, SignatureVersion, Store } from "../store/types.js";
 import { IpcError } from "./errors.js";
 import { checkIdentity, checkName } from "./limits.js";
-import type { Principal, RegistrationInput, RequestProof, SendInput } from "./types.js";
+import type { SecurityEventInput, SecurityLog } from "./security-log.js";
+import type {
+  OperatorSigned,
+  Principal,
+  RegistrationInput,
+  RequestProof,
+  RevocationInput,
+  RotationInput,
+  SendInput,
+} from "./types.js";
 
 /** Options of the identity policy. */
 export interface IdentityOptions {
@@ -25,6 +37,8 @@ export interface IdentityOptions {
   clock: () => number;
   /** Largest difference, in ms, between a signed timestamp and the clock. Default 300,000 (±5 min). */
   windowMs: number;
+  /** Where refusals and operator actions are reported. */
+  security: SecurityLog;
 }
 
 /** What a verified send stores besides the message. */
@@ -32,7 +46,19 @@ export interface SignatureCheck {
   signed: boolean;
   sigVersion: SignatureVersion;
   replayGuard?: ReplayGuard;
+  /** Secure mode: the sender, proven by its signature. */
+  principal: Principal;
 }
+
+/** A verified operator signature whose nonce is still to be consumed. */
+export interface OperatorCheck {
+  operator: AgentRecord;
+  /** Consume with `consume()` once the action is known to be possible. */
+  guard: ReplayGuard;
+}
+
+/** Context of a security event. */
+type Ctx = Partial<SecurityEventInput>;
 
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -45,6 +71,7 @@ export type Identity = ReturnType<typeof createIdentity>;
 /** Creates the identity policy over a store. */
 export function createIdentity(o: IdentityOptions) {
   let secureCached = false;
+  const refuse = o.security.refuse;
 
   /** Secure mode is on once an operator exists; it is never switched off, so `true` is cached. */
   async function isSecure(): Promise<boolean> {
@@ -53,14 +80,21 @@ export function createIdentity(o: IdentityOptions) {
   }
 
   /** The active record of `name`, or unknown_agent / forbidden when it is missing or revoked. */
-  async function activeAgent(name: string): Promise<AgentRecord> {
+  async function activeAgent(name: string, ctx: Ctx = {}): Promise<AgentRecord> {
     const a = await o.store.getAgent(name);
-    if (!a) throw new IpcError("unknown_agent", `unknown agent '${name}': not registered`);
-    if (a.revokedAt !== null) throw new IpcError("forbidden", `agent '${name}' has been revoked`);
+    if (!a) {
+      throw refuse("unknown_agent", "unknown_agent", `unknown agent '${name}': not registered`, {
+        agent: name,
+        ...ctx,
+      });
+    }
+    if (a.revokedAt !== null) {
+      throw refuse("revoked_agent", "forbidden", `agent '${name}' has been revoked`, { agent: name, ...ctx });
+    }
     return a;
   }
 
-  function checkFreshness(signedAt: unknown, nonce: unknown): { signedAt: number; nonce: string } {
+  function checkFreshness(signedAt: unknown, nonce: unknown, ctx: Ctx): { signedAt: number; nonce: string } {
     if (typeof signedAt !== "number" || !Number.isSafeInteger(signedAt)) {
       throw new IpcError("invalid_argument", "signed_at must be an integer (Unix milliseconds)");
     }
@@ -69,9 +103,11 @@ export function createIdentity(o: IdentityOptions) {
     }
     const skew = signedAt - o.clock();
     if (Math.abs(skew) > o.windowMs) {
-      throw new IpcError(
+      throw refuse(
+        "bad_signature",
         "bad_signature",
         `signed_at is ${Math.round(Math.abs(skew) / 1000)} s in the ${skew > 0 ? "future" : "past"}; the window is ±${o.windowMs / 1000} s`,
+        ctx,
       );
     }
     return { signedAt, nonce };
@@ -81,25 +117,69 @@ export function createIdentity(o: IdentityOptions) {
     return { key: `n:${agent}:${nonce}`, expiresAt: signedAt + o.windowMs };
   }
 
+  /** Consumes a one-use proof; a second use is refused (and reported) as a replay. */
+  async function consume(guard: ReplayGuard, what: string, ctx: Ctx): Promise<void> {
+    if (!(await o.store.useProof(guard)))
+      throw refuse("replay", "replayed", `${what} nonce already used`, ctx);
+  }
+
+  /**
+   * Verifies an operator's signature over `bytes` (built from the checked time and nonce): the signer
+   * must be an active operator and the time inside the window. The nonce is not consumed yet.
+   */
+  async function verifyOperator(
+    action: string,
+    subject: string,
+    r: OperatorSigned,
+    bytes: (f: { signedAt: number; nonce: string }) => Buffer,
+  ): Promise<OperatorCheck> {
+    checkName("operator", r.operator);
+    if (typeof r.signature !== "string") throw new IpcError("invalid_argument", "signature is required");
+    const ctx: Ctx = { action, operator: r.operator, agent: subject };
+    const f = checkFreshness(r.signedAt, r.nonce, ctx);
+    const op = await o.store.getAgent(r.operator);
+    if (!op) throw refuse("unknown_agent", "unknown_agent", `operator '${r.operator}' not found`, ctx);
+    if (op.role !== "operator") {
+      throw refuse("forbidden", "forbidden", `'${r.operator}' is not an operator (role: ${op.role})`, ctx);
+    }
+    if (op.revokedAt !== null) {
+      throw refuse("revoked_agent", "forbidden", `operator '${r.operator}' has been revoked`, ctx);
+    }
+    if (!verifyBytes(parsePublicKey(op.publicKey), bytes(f), r.signature)) {
+      throw refuse("bad_signature", "bad_signature", "operator signature verification failed", ctx);
+    }
+    return { operator: op, guard: nonceGuard(op.name, f.nonce, f.signedAt) };
+  }
+
   return {
     isSecure,
     activeAgent,
+    verifyOperator,
+    consume,
 
     /** Verifies a message's signature by its sender; in open mode any signature is stored as given. */
     async checkMessage(m: SendInput): Promise<SignatureCheck> {
       const v2 = m.signedAt !== undefined || m.nonce !== undefined;
+      const ctx: Ctx = { action: "send", agent: m.sender, channel: m.channel };
       if (!(await isSecure())) {
-        if (m.signature === undefined || m.signature === "") return { signed: false, sigVersion: 0 };
-        if (v2) checkFreshness(m.signedAt, m.nonce);
-        return { signed: true, sigVersion: v2 ? 2 : 1 };
+        if (m.signature === undefined || m.signature === "")
+          return { signed: false, sigVersion: 0, principal: null };
+        if (v2) checkFreshness(m.signedAt, m.nonce, ctx);
+        return { signed: true, sigVersion: v2 ? 2 : 1, principal: null };
       }
       if (typeof m.signature !== "string" || m.signature === "") {
-        throw new IpcError("unauthorized", "signature required (secure mode is on): send with --key");
+        throw refuse(
+          "unauthenticated",
+          "unauthorized",
+          "signature required (secure mode is on): send with --key",
+          ctx,
+        );
       }
       // Syntax and time window first, then the agent, then the signature (docs/PROTOCOL.md, section 5).
-      const f = v2 ? checkFreshness(m.signedAt, m.nonce) : undefined;
-      const agent = await activeAgent(m.sender);
+      const f = v2 ? checkFreshness(m.signedAt, m.nonce, ctx) : undefined;
+      const agent = await activeAgent(m.sender, ctx);
       const key = parsePublicKey(agent.publicKey);
+      const principal = { agent: agent.name, role: agent.role };
       if (f) {
         const bytes = messageEnvelopeBytes({
           channel: m.channel,
@@ -108,36 +188,52 @@ export function createIdentity(o: IdentityOptions) {
           timestamp: f.signedAt,
           nonce: f.nonce,
         });
-        if (!verifyBytes(key, bytes, m.signature)) throw new IpcError("bad_signature", "invalid signature");
-        return { signed: true, sigVersion: 2, replayGuard: nonceGuard(m.sender, f.nonce, f.signedAt) };
+        if (!verifyBytes(key, bytes, m.signature))
+          throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
+        return {
+          signed: true,
+          sigVersion: 2,
+          replayGuard: nonceGuard(m.sender, f.nonce, f.signedAt),
+          principal,
+        };
       }
       // Every el-ipc signed form starts with an "el-ipc/..." line, so it would also parse as a reference-form
       // message on such a channel: refuse that, or a captured signature could be replayed as a message.
       if (m.channel.startsWith(RESERVED_CHANNEL_PREFIX)) {
-        throw new IpcError(
+        throw refuse(
+          "bad_signature",
           "bad_signature",
           `reference-form signatures are not accepted on ${RESERVED_CHANNEL_PREFIX}* channels`,
+          ctx,
         );
       }
       if (!verifyBytes(key, legacyMessageBytes(m.channel, m.sender, m.content), m.signature)) {
-        throw new IpcError("bad_signature", "invalid signature");
+        throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
       }
       // Ed25519 is deterministic (RFC 8032): a replayed reference-form message is byte-identical.
-      return { signed: true, sigVersion: 1, replayGuard: { key: `s:${m.signature}`, expiresAt: null } };
+      return {
+        signed: true,
+        sigVersion: 1,
+        replayGuard: { key: `s:${m.signature}`, expiresAt: null },
+        principal,
+      };
     },
 
     /** Proves a local caller (CLI) holds `agent`'s key; in open mode nobody needs to. */
     async principalFromKey(agent: string, privateKey: KeyObject | undefined): Promise<Principal> {
       if (!(await isSecure())) return null;
+      const ctx: Ctx = { action: "local", agent };
       if (!privateKey) {
-        throw new IpcError(
+        throw refuse(
+          "unauthenticated",
           "unauthorized",
           `secure mode is on: --key <file> with ${agent}'s private key is required`,
+          ctx,
         );
       }
-      const rec = await activeAgent(agent);
+      const rec = await activeAgent(agent, ctx);
       if (!samePublicKey(privateKey, parsePublicKey(rec.publicKey))) {
-        throw new IpcError("bad_signature", `the key given is not ${agent}'s registered key`);
+        throw refuse("bad_signature", "bad_signature", `the key given is not ${agent}'s registered key`, ctx);
       }
       return { agent: rec.name, role: rec.role };
     },
@@ -146,15 +242,14 @@ export function createIdentity(o: IdentityOptions) {
     async authenticate(p: RequestProof): Promise<Principal> {
       if (!(await isSecure())) return null;
       checkName("agent", p.agent);
-      const f = checkFreshness(p.timestamp, p.nonce);
-      const rec = await activeAgent(p.agent);
+      const ctx: Ctx = { action: `${p.method} ${p.target.split("?", 1)[0]}`, agent: p.agent };
+      const f = checkFreshness(p.timestamp, p.nonce, ctx);
+      const rec = await activeAgent(p.agent, ctx);
       const bytes = requestBytes({ ...p, timestamp: f.signedAt });
       if (!verifyBytes(parsePublicKey(rec.publicKey), bytes, p.signature)) {
-        throw new IpcError("bad_signature", "invalid request signature");
+        throw refuse("bad_signature", "bad_signature", "invalid request signature", ctx);
       }
-      if (!(await o.store.useProof(nonceGuard(p.agent, f.nonce, f.signedAt)))) {
-        throw new IpcError("replayed", "request nonce already used");
-      }
+      await consume(nonceGuard(p.agent, f.nonce, f.signedAt), "request", ctx);
       return { agent: rec.name, role: rec.role };
     },
 
@@ -186,44 +281,124 @@ export function createIdentity(o: IdentityOptions) {
         throw new IpcError("invalid_argument", "public_key must be a PEM string");
       const publicKey = r.publicKey.trim();
       parsePublicKey(publicKey);
-      if (typeof r.signature !== "string") throw new IpcError("invalid_argument", "signature is required");
-      const f = checkFreshness(r.signedAt, r.nonce);
-      const op = await o.store.getAgent(r.operator);
-      if (!op) throw new IpcError("unknown_agent", `operator '${r.operator}' not found`);
-      if (op.role !== "operator") {
-        throw new IpcError("forbidden", `'${r.operator}' is not an operator (role: ${op.role})`);
-      }
-      if (op.revokedAt !== null) throw new IpcError("forbidden", `operator '${r.operator}' has been revoked`);
-      const bytes = registrationBytes({ ...r, identity, publicKey, timestamp: f.signedAt, nonce: f.nonce });
-      if (!verifyBytes(parsePublicKey(op.publicKey), bytes, r.signature)) {
-        throw new IpcError("bad_signature", "operator signature verification failed");
-      }
-      if (await o.store.getAgent(r.name)) {
-        throw new IpcError(
+      const { operator, guard } = await verifyOperator("register", r.name, r, (f) =>
+        registrationBytes({ ...r, identity, publicKey, timestamp: f.signedAt, nonce: f.nonce }),
+      );
+      // A taken name is an attempt to take over an identity: reported.
+      const taken = () =>
+        refuse(
+          "forbidden",
           "conflict",
           `agent '${r.name}' is already registered; names are never re-registered`,
+          {
+            action: "register",
+            operator: operator.name,
+            agent: r.name,
+          },
         );
-      }
-      if (!(await o.store.useProof(nonceGuard(r.operator, f.nonce, f.signedAt)))) {
-        throw new IpcError("replayed", "registration nonce already used");
-      }
+      if (await o.store.getAgent(r.name)) throw taken();
+      await consume(guard, "registration", { action: "register", operator: operator.name, agent: r.name });
       const added = await o.store.addAgent({
         name: r.name,
         identity,
         publicKey,
         role: "agent",
-        registeredBy: op.name,
+        registeredBy: operator.name,
         createdAt: o.clock() / 1000,
         revokedAt: null,
         revokedBy: null,
       });
-      if (!added) {
-        throw new IpcError(
-          "conflict",
-          `agent '${r.name}' is already registered; names are never re-registered`,
+      if (!added) throw taken();
+      const message = `Agent '${r.name}' registered by operator '${operator.name}'`;
+      o.security.report({
+        type: "admin",
+        action: "register",
+        operator: operator.name,
+        agent: r.name,
+        message,
+      });
+      return message;
+    },
+
+    /**
+     * Revokes an agent or operator under an operator's signature. A revoked identity can no longer send,
+     * read or acknowledge, and its name is never given out again. The last active operator cannot be
+     * revoked: nobody could administer the server after it.
+     */
+    async revoke(r: RevocationInput): Promise<string> {
+      checkName("agent", r.name);
+      const { operator, guard } = await verifyOperator("revoke", r.name, r, (f) =>
+        revocationBytes({ operator: r.operator, name: r.name, timestamp: f.signedAt, nonce: f.nonce }),
+      );
+      const ctx: Ctx = { action: "revoke", operator: operator.name, agent: r.name };
+      const target = await o.store.getAgent(r.name);
+      if (!target) throw new IpcError("unknown_agent", `unknown agent '${r.name}': not registered`);
+      if (target.revokedAt !== null) throw new IpcError("conflict", `agent '${r.name}' is already revoked`);
+      if (target.role === "operator") {
+        const others = (await o.store.listAgents()).filter(
+          (a) => a.role === "operator" && a.revokedAt === null && a.name !== target.name,
+        );
+        if (others.length === 0) {
+          throw refuse(
+            "forbidden",
+            "forbidden",
+            `'${r.name}' is the last active operator; seed or keep another operator before revoking it`,
+            ctx,
+          );
+        }
+      }
+      await consume(guard, "revocation", ctx);
+      if (!(await o.store.revokeAgent(r.name, operator.name, o.clock() / 1000))) {
+        throw new IpcError("conflict", `agent '${r.name}' is already revoked`);
+      }
+      const message = `Agent '${r.name}' revoked by operator '${operator.name}'`;
+      o.security.report({ ...ctx, type: "admin", message });
+      return message;
+    },
+
+    /**
+     * Replaces the public key of an active agent under an operator's signature; the old key stops
+     * working at once. An operator's own key can only be rotated by that operator.
+     */
+    async rotate(r: RotationInput): Promise<string> {
+      checkName("agent", r.name);
+      if (typeof r.publicKey !== "string")
+        throw new IpcError("invalid_argument", "public_key must be a PEM string");
+      const publicKey = r.publicKey.trim();
+      const newKey = parsePublicKey(publicKey);
+      const { operator, guard } = await verifyOperator("rotate", r.name, r, (f) =>
+        rotationBytes({
+          operator: r.operator,
+          name: r.name,
+          publicKey,
+          timestamp: f.signedAt,
+          nonce: f.nonce,
+        }),
+      );
+      const ctx: Ctx = { action: "rotate", operator: operator.name, agent: r.name };
+      const target = await o.store.getAgent(r.name);
+      if (!target) throw new IpcError("unknown_agent", `unknown agent '${r.name}': not registered`);
+      if (target.revokedAt !== null) {
+        throw new IpcError("forbidden", `agent '${r.name}' is revoked; a revoked identity gets no new key`);
+      }
+      if (target.role === "operator" && target.name !== operator.name) {
+        throw refuse(
+          "forbidden",
+          "forbidden",
+          `only operator '${r.name}' itself may rotate its key (operators cannot be taken over)`,
+          ctx,
         );
       }
-      return `Agent '${r.name}' registered by operator '${op.name}'`;
+      if (samePublicKey(newKey, parsePublicKey(target.publicKey))) {
+        throw new IpcError("invalid_argument", `that key is already '${r.name}''s key`);
+      }
+      await consume(guard, "rotation", ctx);
+      if (!(await o.store.rotateKey(r.name, publicKey, operator.name, o.clock() / 1000))) {
+        throw new IpcError("forbidden", `agent '${r.name}' is revoked; a revoked identity gets no new key`);
+      }
+      const message = `Key of '${r.name}' rotated by operator '${operator.name}'`;
+      o.security.report({ ...ctx, type: "admin", message });
+      return message;
     },
   };
 }

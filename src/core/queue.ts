@@ -2,10 +2,19 @@
 // nothing else; every policy decision (who may read, which signature counts) is made here or in identity.ts.
 import { didKey, parsePublicKey } from "../crypto/keys.js";
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
+import { type Access, createAccess, type DefaultAccess } from "./access.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
 import { checkContent, checkName, DEFAULT_LIMITS, type Limits, pageSize } from "./limits.js";
+import {
+  createMaintenance,
+  MAINTENANCE_INTERVAL_MS,
+  type MaintenanceReport,
+  type RetentionPolicy,
+} from "./maintenance.js";
+import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
+import { type StreamRequest, streamMessages } from "./stream.js";
 import type {
   AgentInfo,
   ChannelInfo,
@@ -29,6 +38,17 @@ export interface QueueOptions {
   replayWindowMs?: number;
   /** What the agent card says about this server. */
   card?: { name?: string; description?: string; url?: string };
+  /** Retention applied by maintenance (startMaintenance / maintain). Default none: keep everything. */
+  retention?: RetentionPolicy;
+  /** Access of registered agents to channels no grant/deny rule matches. Default "allow". */
+  defaultAccess?: DefaultAccess;
+  /** Hears every security event (refusals, replays, operator actions). Default none. */
+  onSecurityEvent?: SecurityListener;
+  /**
+   * Security events written to the `_security` channel per second at most (bursts of 5× that), in
+   * secure mode. Default 0: none are written; the CLI and the server pass IPC_SECURITY_EVENTS (default 20).
+   */
+  securityEventsPerSecond?: number;
 }
 
 /** The A2A-style agent card served at /.well-known/agent-card.json. */
@@ -48,28 +68,80 @@ export function createQueue(options: QueueOptions) {
   const store = options.store;
   const clock = options.clock ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const identity: Identity = createIdentity({ store, clock, windowMs: options.replayWindowMs ?? 300_000 });
   const hub: Hub = createHub(store);
-
-  /** Direct inboxes (`@name`) are readable by their owner only. */
-  function checkReadAccess(channel: string, agent: string): void {
-    if (channel.startsWith("@") && channel.slice(1) !== agent) {
-      throw new IpcError(
-        "forbidden",
-        `${channel} is ${channel.slice(1)}'s inbox; only ${channel.slice(1)} reads it`,
-      );
-    }
-  }
+  const security: SecurityLog = createSecurityLog({
+    store,
+    clock,
+    isSecure: () => identity.isSecure(),
+    wake: (channels) => hub.wake(channels),
+    perSecond: options.securityEventsPerSecond ?? 0,
+    burst: (options.securityEventsPerSecond ?? 0) * 5,
+  });
+  if (options.onSecurityEvent) security.listen(options.onSecurityEvent);
+  const identity: Identity = createIdentity({
+    store,
+    clock,
+    windowMs: options.replayWindowMs ?? 300_000,
+    security,
+  });
+  const access: Access = createAccess({
+    store,
+    identity,
+    security,
+    clock,
+    ...(options.defaultAccess ? { defaultAccess: options.defaultAccess } : {}),
+  });
+  let closed = false;
+  const maintenance = createMaintenance({
+    store,
+    clock,
+    ...(options.retention ? { retention: options.retention } : {}),
+    isClosing: () => closed,
+  });
 
   /** In secure mode the caller must have proven it is `agent`. */
-  async function checkActingAs(agent: string, principal: Principal): Promise<void> {
+  async function checkActingAs(agent: string, principal: Principal, action = "read"): Promise<void> {
     if (!(await identity.isSecure())) return;
-    if (!principal)
-      throw new IpcError("unauthorized", `secure mode is on: prove you are ${agent} with its key`);
-    if (principal.agent !== agent) {
-      throw new IpcError("forbidden", `authenticated as ${principal.agent}, not ${agent}`);
+    if (!principal) {
+      throw security.refuse(
+        "unauthenticated",
+        "unauthorized",
+        `secure mode is on: prove you are ${agent} with its key`,
+        { action, agent },
+      );
     }
-    await identity.activeAgent(agent);
+    if (principal.agent !== agent) {
+      throw security.refuse("forbidden", "forbidden", `authenticated as ${principal.agent}, not ${agent}`, {
+        action,
+        agent: principal.agent,
+      });
+    }
+    await identity.activeAgent(agent, { action });
+  }
+
+  /** In secure mode a listing needs a proven, active caller; open mode and local callers (undefined) need none. */
+  async function checkCaller(caller: Principal | undefined, action: string): Promise<Principal> {
+    if (caller === undefined || !(await identity.isSecure())) return null;
+    if (!caller) {
+      throw security.refuse(
+        "unauthenticated",
+        "unauthorized",
+        `secure mode is on: ${action} needs a registered identity (a request proof; el-ipc: --key <file> --as <agent>)`,
+        { action },
+      );
+    }
+    await identity.activeAgent(caller.agent, { action });
+    return caller;
+  }
+
+  /** Checks that `principal` may read `channels` as `agent`; returns the checked agent name. */
+  async function checkReader(channels: string[], agentName: string, principal: Principal): Promise<string> {
+    const agent = checkName("agent", agentName);
+    if (channels.length === 0) throw new IpcError("invalid_argument", "channel is required");
+    for (const c of channels) checkName("channel", c);
+    await checkActingAs(agent, principal);
+    await access.authorize(principal, agent, channels, "read");
+    return agent;
   }
 
   async function prepare(input: SendInput): Promise<NewMessage> {
@@ -83,6 +155,7 @@ export function createQueue(options: QueueOptions) {
       throw new IpcError("invalid_argument", "key must be a string of 1 to 128 characters");
     }
     const sig = await identity.checkMessage(input);
+    await access.authorize(sig.principal, sender, channel, "write");
     return {
       channel,
       sender,
@@ -101,8 +174,13 @@ export function createQueue(options: QueueOptions) {
     const results = await store.append(prepared);
     const out = results.map((r, i): SendResult => {
       const m = prepared[i] as NewMessage;
-      if ("replayed" in r)
-        throw new IpcError("replayed", "this signed message was already accepted (replay)");
+      if ("replayed" in r) {
+        throw security.refuse("replay", "replayed", "this signed message was already accepted (replay)", {
+          action: "send",
+          agent: m.sender,
+          channel: m.channel,
+        });
+      }
       return { id: r.id, channel: m.channel, signed: m.sigVersion !== 0, duplicate: r.duplicate };
     });
     hub.wake(new Set(prepared.map((m) => m.channel)));
@@ -147,6 +225,10 @@ export function createQueue(options: QueueOptions) {
     limits,
     identity,
     hub,
+    /** Channel access: grant/deny rules and the checks every read and send passes. */
+    access,
+    /** Security events: `listen` for every event, `flush` to await pending `_security` writes. */
+    security,
 
     /** Stores one message after checking names, size and (in secure mode) its signature. */
     async send(input: SendInput): Promise<SendResult> {
@@ -179,13 +261,7 @@ export function createQueue(options: QueueOptions) {
      * With `wait`, blocks until a message arrives. Unless `peek`, moves the watermarks past what it returns.
      */
     async read(r: ReadRequest): Promise<Delivered[]> {
-      const agent = checkName("agent", r.agent);
-      if (r.channels.length === 0) throw new IpcError("invalid_argument", "channel is required");
-      for (const c of r.channels) {
-        checkName("channel", c);
-        checkReadAccess(c, agent);
-      }
-      await checkActingAs(agent, r.principal);
+      const agent = await checkReader(r.channels, r.agent, r.principal);
       const limit = pageSize(r.limit, limits);
       const deadline = clock() + (r.timeoutMs ?? Number.POSITIVE_INFINITY);
       for (;;) {
@@ -204,17 +280,46 @@ export function createQueue(options: QueueOptions) {
         }
         const reason = await ticket.done;
         if (reason !== "woken") return [];
+        // Secure mode: revoked or denied while waiting ends the wait without the messages.
+        if (r.principal) await checkReader(r.channels, agent, r.principal);
       }
+    },
+
+    /**
+     * Opens a message stream (SSE): checks the request now, so a face can still answer an error, then
+     * returns a generator of the unread messages, oldest first, that waits for new ones until
+     * `r.signal` aborts. Reads in pages of limits.defaultPage; see StreamRequest for resume and autoack.
+     */
+    async stream(r: StreamRequest): Promise<AsyncGenerator<Delivered, void, undefined>> {
+      const agent = await checkReader(r.channels, r.agent, r.principal);
+      const channels = [...new Set(r.channels)];
+      const after = r.after;
+      if (after !== undefined && (!Number.isSafeInteger(after) || after < 0)) {
+        throw new IpcError("invalid_argument", "the resume position must be a message id");
+      }
+      const positions =
+        after !== undefined
+          ? new Map(channels.map((c) => [c, after]))
+          : await store.getWatermarks(agent, channels);
+      const deps = {
+        store,
+        hub,
+        pageSize: limits.defaultPage,
+        deliver,
+        recheck: async () => {
+          await checkReader(channels, agent, r.principal);
+        },
+      };
+      return streamMessages(deps, agent, positions, !!r.autoack, r.signal);
     },
 
     /** Moves an agent's watermark on a channel forward to `id` (never back). */
     async ack(a: { channel: string; agent: string; id: number; principal: Principal }): Promise<void> {
       checkName("channel", a.channel);
       checkName("agent", a.agent);
-      checkReadAccess(a.channel, a.agent);
       if (!Number.isSafeInteger(a.id) || a.id < 0)
         throw new IpcError("invalid_argument", "id must be a message id");
-      await checkActingAs(a.agent, a.principal);
+      await checkReader([a.channel], a.agent, a.principal);
       await store.advanceWatermark(a.agent, a.channel, a.id);
     },
 
@@ -224,28 +329,45 @@ export function createQueue(options: QueueOptions) {
       messages: Pick<Delivered, "id" | "channel">[],
       principal: Principal,
     ): Promise<void> {
-      await checkActingAs(agent, principal);
+      if (messages.length === 0) return;
+      await checkReader([...new Set(messages.map((m) => m.channel))], agent, principal);
       await advance(agent, messages);
     },
 
-    /** Channels with message counts, newest activity first. */
-    async channels(): Promise<ChannelInfo[]> {
-      return (await store.listChannels()).map((c) => ({
+    /**
+     * Channels with message counts, newest activity first. `caller` is the proven caller of a face
+     * (null: none); in secure mode one is required and only channels it may read are listed. Omitted:
+     * a local caller with the database in hand, who sees everything.
+     */
+    async channels(caller?: Principal): Promise<ChannelInfo[]> {
+      const p = await checkCaller(caller, "channels");
+      let list = await store.listChannels();
+      if (p) {
+        const visible = await access.allowed(
+          p,
+          p.agent,
+          list.map((c) => c.channel),
+          "read",
+        );
+        list = list.filter((_, i) => visible[i]);
+      }
+      return list.map((c) => ({
         channel: c.channel,
         count: c.count,
         last_message: c.lastMessage,
       }));
     },
 
-    /** The agent directory (names, roles, identities; never keys). */
-    async agents(): Promise<AgentInfo[]> {
+    /** The agent directory (names, roles, identities; never keys). `caller` as for `channels`. */
+    async agents(caller?: Principal): Promise<AgentInfo[]> {
+      await checkCaller(caller, "agents");
       return (await store.listAgents()).map((a) => ({
         name: a.name,
         identity: a.identity,
         role: a.role,
         registered_by: a.registeredBy,
         created_at: a.createdAt,
-        ...(a.revokedAt !== null ? { revoked_at: a.revokedAt } : {}),
+        ...(a.revokedAt !== null ? { revoked_at: a.revokedAt, revoked_by: a.revokedBy } : {}),
       }));
     },
 
@@ -273,10 +395,11 @@ export function createQueue(options: QueueOptions) {
         version: VERSION,
         did: firstOperator ? didKey(parsePublicKey(firstOperator.publicKey)) : null,
         secure_mode: firstOperator !== undefined,
-        capabilities: { streaming: false, longPolling: true, signatures: ["ed25519-ref", "ed25519-v2"] },
+        capabilities: { streaming: true, longPolling: true, signatures: ["ed25519-ref", "ed25519-v2"] },
         endpoints: {
           send: `${url}/send`,
           messages: `${url}/messages`,
+          stream: `${url}/stream`,
           ack: `${url}/ack`,
           channels: `${url}/channels`,
           agents: `${url}/agents`,
@@ -286,8 +409,28 @@ export function createQueue(options: QueueOptions) {
       };
     },
 
-    /** Wakes all waiters and closes the store. */
+    /** Runs one maintenance pass now: retention (QueueOptions.retention), then expired replay proofs. */
+    maintain(): Promise<MaintenanceReport> {
+      return maintenance.runOnce();
+    },
+
+    /**
+     * Runs maintenance now and then every `intervalMs` (default 60 s) until stopMaintenance or close;
+     * failed passes go to `onError` (the next pass tries again).
+     */
+    startMaintenance(intervalMs: number = MAINTENANCE_INTERVAL_MS, onError?: (err: unknown) => void): void {
+      maintenance.start(intervalMs, onError);
+    },
+
+    /** Stops periodic maintenance. */
+    stopMaintenance(): void {
+      maintenance.stop();
+    },
+
+    /** Stops maintenance, wakes all waiters (streams end) and closes the store. */
     async close(): Promise<void> {
+      closed = true;
+      maintenance.stop();
       hub.close();
       await store.close();
     },

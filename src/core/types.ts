@@ -93,6 +93,8 @@ export interface AgentInfo {
   registered_by: string | null;
   created_at: number;
   revoked_at?: number;
+  /** The operator who revoked it. */
+  revoked_by?: string | null;
 }
 
 /** One line of the channel list (reference field names). */
@@ -107,4 +109,35 @@ export interface Health {
   status: "ok";
   pending: number;
   secure_mode: boolean;
+}
+
+/** The operator signature every operator action carries (the operator's key never travels). */
+export interface OperatorSigned {
+  operator: string;
+  /** Unix ms when the operator signed. */
+  signedAt: number;
+  nonce: string;
+  signature: string;
+}
+
+/** An operator-signed revocation of an agent or operator. */
+export interface RevocationInput extends OperatorSigned {
+  name: string;
+}
+
+/** An operator-signed replacement of an identity's public key. */
+export interface RotationInput extends OperatorSigned {
+  name: string;
+  /** The new SPKI PEM. */
+  publicKey: string;
+}
+
+/** An operator-signed grant or deny of channel access. */
+export interface AccessRuleInput extends OperatorSigned {
+  effect: "grant" | "deny";
+  agent: string;
+  /** A channel name, or a prefix followed by `*`. */
+  pattern: string;
+  /** Which permissions the rule sets (at least one). */
+  permissions: ("read" | "write")[];
 }

@@ -68,3 +68,58 @@ export function registrationBytes(r: RegistrationFields): Buffer {
     "utf8",
   );
 }
+
+/** Fields of an operator-signed revocation. */
+export interface RevocationFields {
+  operator: string;
+  /** The agent (or operator) to revoke. */
+  name: string;
+  timestamp: number;
+  nonce: string;
+}
+
+/** Revocation form: one field per line. */
+export function revocationBytes(r: RevocationFields): Buffer {
+  return Buffer.from(`el-ipc/revoke/v1\n${r.operator}\n${r.name}\n${r.timestamp}\n${r.nonce}`, "utf8");
+}
+
+/** Fields of an operator-signed key rotation. */
+export interface RotationFields {
+  operator: string;
+  /** The agent (or operator) whose key is replaced. */
+  name: string;
+  /** The new public key, PEM (SPKI), surrounding whitespace trimmed. */
+  publicKey: string;
+  timestamp: number;
+  nonce: string;
+}
+
+/** Rotation form: the PEM key comes last because it spans several lines. */
+export function rotationBytes(r: RotationFields): Buffer {
+  return Buffer.from(
+    `el-ipc/rotate/v1\n${r.operator}\n${r.name}\n${r.timestamp}\n${r.nonce}\n${r.publicKey.trim()}`,
+    "utf8",
+  );
+}
+
+/** Fields of an operator-signed channel access rule (grant or deny). */
+export interface AccessRuleFields {
+  /** `grant` allows, `deny` refuses. */
+  effect: "grant" | "deny";
+  operator: string;
+  agent: string;
+  /** A channel name, or a prefix followed by `*`. */
+  pattern: string;
+  /** `read`, `write` or `read,write`. */
+  permissions: string;
+  timestamp: number;
+  nonce: string;
+}
+
+/** Access rule form: `el-ipc/grant/v1` or `el-ipc/deny/v1`, then one field per line. */
+export function accessRuleBytes(r: AccessRuleFields): Buffer {
+  return Buffer.from(
+    `el-ipc/${r.effect}/v1\n${r.operator}\n${r.agent}\n${r.pattern}\n${r.permissions}\n${r.timestamp}\n${r.nonce}`,
+    "utf8",
+  );
+}

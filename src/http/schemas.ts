@@ -78,3 +78,11 @@ export const healthQuery = z.object({
   channel: z.string().optional(),
   agent: z.string().optional(),
 });
+
+/** GET /stream query (Last-Event-ID may also come as `last_event_id`). */
+export const streamQuery = z.object({
+  channel: z.string(),
+  agent: z.string(),
+  autoack: flag,
+  last_event_id: z.string().optional(),
+});

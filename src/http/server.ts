@@ -3,16 +3,19 @@
 import fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.js";
 import { IpcError } from "../core/errors.js";
+import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
 import { createQueue, type Queue } from "../core/queue.js";
 import { createSqliteStore } from "../store/sqlite/index.js";
-import type { Store } from "../store/types.js";
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, handleNotFound } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
 import { createLongPolls } from "./long-polls.js";
+import { installRateLimits } from "./rate-limit.js";
+import { registerAdminRoutes } from "./routes/admin.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerMessageRoutes } from "./routes/messages.js";
+import { registerStreamRoute } from "./routes/stream.js";
 
 /** Log levels of the built-in logger. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -27,8 +30,26 @@ export interface HttpServerOptions {
   logLevel?: LogLevel;
   /** A ready pino-compatible logger to use instead of the built-in one. */
   logger?: FastifyBaseLogger;
+  /** Ms between keep-alive comments on GET /stream. Default 15,000. */
+  streamKeepAliveMs?: number;
+  /** Connection timeouts; every field defaults to the constants below. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
+/** How long slow or idle clients may hold a connection, in ms. */
+export interface HttpTimeouts {
+  /** Whole request received. Default REQUEST_TIMEOUT_MS. */
+  requestMs: number;
+  /** Request headers received. Default HEADERS_TIMEOUT_MS. */
+  headersMs: number;
+  /** Idle keep-alive connection. Default KEEP_ALIVE_TIMEOUT_MS. */
+  keepAliveMs: number;
+  /** How often connections are checked against the first two. Default CHECK_INTERVAL_MS. */
+  checkIntervalMs: number;
+}
+
+/** How often Node checks connections for the header and request timeouts, in ms (Node's default: 30 s). */
+export const CHECK_INTERVAL_MS = 1_000;
 /** Longest time a client may take to send one whole request, in ms. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Longest time a client may take to send the request headers, in ms. */
@@ -37,8 +58,6 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** While closing, how often keep-alive sockets that turned idle are dropped, in ms. */
 const REAP_INTERVAL_MS = 25;
-/** How often expired replay proofs and idempotency keys are forgotten, in ms. */
-export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Creates the HTTP server (not listening; use `listen` or `inject`). Long-polls in flight are ended
@@ -47,26 +66,55 @@ export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const { queue, config } = opts;
   const handleError = createErrorHandler(config.limits.bodyBytes);
+  const t: HttpTimeouts = {
+    requestMs: REQUEST_TIMEOUT_MS,
+    headersMs: HEADERS_TIMEOUT_MS,
+    keepAliveMs: KEEP_ALIVE_TIMEOUT_MS,
+    checkIntervalMs: CHECK_INTERVAL_MS,
+    ...opts.timeouts,
+  };
   const app = fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: { level: opts.logLevel ?? "warn" } }),
     // No per-request log lines: they cost more than a send.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.limits.bodyBytes,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    // Slow clients (slowloris) are cut off within headersMs + checkIntervalMs.
+    http: { connectionsCheckingInterval: t.checkIntervalMs, headersTimeout: t.headersMs },
     // Long-polls are idle sockets by design: no inactivity timeout.
     connectionTimeout: 0,
     return503OnClosing: true,
     frameworkErrors: handleError,
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.server.headersTimeout = t.headersMs;
 
   acceptJsonBodies(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // Before the bearer check, so floods with a wrong token are limited too.
+  installRateLimits(app, {
+    queue,
+    rateLimit: config.security.rateLimit,
+    refusedRateLimit: config.security.refusedRateLimit,
+  });
   if (config.apiKey !== "") requireBearer(app, config.apiKey);
 
-  const polls = createLongPolls();
+  // Every security event reaches the log; refusals as warnings, operator actions as info.
+  const unlisten = queue.security.listen((event) => {
+    if (event.type === "admin") app.log.info({ security: event }, event.message);
+    else app.log.warn({ security: event }, `security: ${event.type}: ${event.message}`);
+  });
+  const polls = createLongPolls({
+    maxPerKey: config.security.maxWaitsPerAgent,
+    onRefused: (agent) =>
+      queue.security.report({
+        type: "rate_limited",
+        code: "rate_limited",
+        message: `${agent} reached ${config.security.maxWaitsPerAgent} waiting reads`,
+        agent,
+      }),
+  });
   let reaper: NodeJS.Timeout | undefined;
   app.addHook("preClose", (done) => {
     polls.abortAll();
@@ -78,11 +126,18 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   app.addHook("onClose", (_instance, done) => {
     clearInterval(reaper);
+    unlisten();
     done();
   });
 
   registerMessageRoutes(app, { queue, polls });
+  registerStreamRoute(app, {
+    queue,
+    polls,
+    ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
+  });
   registerIdentityRoutes(app, queue);
+  registerAdminRoutes(app, queue);
   registerInfoRoutes(app, queue);
   return app;
 }
@@ -107,18 +162,14 @@ export interface StartHttpServerOptions {
   logger?: FastifyBaseLogger;
   /** Allow an open-mode server (no operator, no API key) on a non-loopback address. Default false. */
   allowOpen?: boolean;
+  /** Ms between keep-alive comments on GET /stream. Default 15,000. */
+  streamKeepAliveMs?: number;
+  /** Ms between maintenance passes (retention, expired replay proofs). Default 60,000. */
+  maintenanceIntervalMs?: number;
 }
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
-}
-
-async function prune(store: Store, app: FastifyInstance): Promise<void> {
-  try {
-    await store.pruneExpired(Date.now());
-  } catch (err) {
-    app.log.warn({ err }, "pruning expired replay proofs failed");
-  }
 }
 
 /**
@@ -135,6 +186,9 @@ export async function startHttpServer(
     limits: config.limits,
     replayWindowMs: config.replayWindowMs,
     card: config.card,
+    retention: config.retention,
+    defaultAccess: config.security.defaultAccess,
+    securityEventsPerSecond: config.security.eventsPerSecond,
   });
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
   if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.identity.isSecure())) {
@@ -149,6 +203,7 @@ export async function startHttpServer(
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.streamKeepAliveMs !== undefined ? { streamKeepAliveMs: opts.streamKeepAliveMs } : {}),
   });
   let url: string;
   try {
@@ -159,9 +214,10 @@ export async function startHttpServer(
     const code = (e as { code?: string }).code ?? "error";
     throw new IpcError("unavailable", `cannot listen on ${config.host}:${config.port} (${code})`);
   }
-  await prune(store, app);
-  const pruner = setInterval(() => void prune(store, app), PRUNE_INTERVAL_MS);
-  pruner.unref();
+  // Retention and expired replay proofs, now and then periodically, in the core.
+  queue.startMaintenance(opts.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS, (err) =>
+    app.log.warn({ err }, "maintenance pass failed (retention, expired replay proofs)"),
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -170,7 +226,7 @@ export async function startHttpServer(
     queue,
     close() {
       closing ??= (async () => {
-        clearInterval(pruner);
+        queue.stopMaintenance();
         try {
           await app.close();
         } finally {

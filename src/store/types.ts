@@ -82,6 +82,48 @@ export interface ChangeSummary {
   channels: string[];
 }
 
+/** What Store.prune deletes; an option left out applies no limit. */
+export interface PruneOptions {
+  /**
+   * Unix seconds: delete messages stored before this time. Backends may walk ids oldest first and stop
+   * at a long run of newer messages, so one stored far out of time order can outlive the limit a while.
+   */
+  before?: number;
+  /** Keep at most this many newest messages per channel (a positive integer). */
+  keepPerChannel?: number;
+  /** Delete at most this many messages in this call (a positive integer). Default no limit. */
+  maxRows?: number;
+}
+
+/** A change of an identity's key, recorded with who made it and when. */
+export interface KeyEvent {
+  name: string;
+  event: "rotate" | "revoke";
+  /** rotate: the new SPKI PEM; revoke: null. */
+  publicKey: string | null;
+  /** The key in force before the event. */
+  previousKey: string | null;
+  /** The operator who made the change. */
+  by: string;
+  /** Unix seconds. */
+  at: number;
+}
+
+/** What an access rule governs. */
+export type Permission = "read" | "write";
+
+/** An operator-set rule: `agent` may (allow) or may not (deny) `permission` channels matching `pattern`. */
+export interface AccessRule {
+  agent: string;
+  /** A channel name, or a prefix followed by `*`. */
+  pattern: string;
+  permission: Permission;
+  effect: "allow" | "deny";
+  setBy: string;
+  /** Unix seconds. */
+  setAt: number;
+}
+
 /** The storage contract every backend implements. */
 export interface Store {
   /**
@@ -114,8 +156,28 @@ export interface Store {
   addAgent(agent: AgentRecord): Promise<boolean>;
   /** True once any operator exists (secure mode). */
   hasOperator(): Promise<boolean>;
+  /**
+   * Marks an active identity revoked by `by` at `at` (Unix seconds) and records the event; false when the
+   * name is unknown or already revoked.
+   */
+  revokeAgent(name: string, by: string, at: number): Promise<boolean>;
+  /** Replaces an active identity's public key and records the event; false when unknown or revoked. */
+  rotateKey(name: string, publicKey: string, by: string, at: number): Promise<boolean>;
+  /** The key events of one identity, oldest first. */
+  listKeyEvents(name: string): Promise<KeyEvent[]>;
+  /** Adds or replaces rules (one per agent, pattern and permission) in one transaction; bumps the access version. */
+  putAccessRules(rules: AccessRule[]): Promise<void>;
+  /** The rules of one agent, or of every agent when `agent` is omitted. */
+  listAccessRules(agent?: string): Promise<AccessRule[]>;
+  /** A number that changes whenever any access rule changes (in any process). */
+  accessVersion(): Promise<number>;
   /** Forgets replay proofs and idempotency keys that expired before `now` (Unix ms). */
   pruneExpired(now: number): Promise<void>;
+  /**
+   * Deletes old messages (retention), oldest first, in short transactions so the write lock is never held
+   * long. Resolves to the number deleted. Ids are never reused, so watermarks stay valid.
+   */
+  prune(opts: PruneOptions): Promise<number>;
   /**
    * Optional: calls `listener` soon after another process or server commits messages, so waiters on
    * this process can wake. Returns a function that stops watching.

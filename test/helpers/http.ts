@@ -37,6 +37,8 @@ export async function injectServer(env: NodeJS.ProcessEnv = {}): Promise<InjectS
     store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
     limits: config.limits,
     replayWindowMs: config.replayWindowMs,
+    defaultAccess: config.security.defaultAccess,
+    securityEventsPerSecond: config.security.eventsPerSecond,
   });
   const app = createHttpServer({ queue, config, logLevel: "silent" });
   await app.ready();

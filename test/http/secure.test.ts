@@ -192,7 +192,7 @@ describe("HTTP secure mode", () => {
     assert.equal(takeover.statusCode, 409, takeover.body);
     assert.equal(takeover.json().code, "conflict");
 
-    const agents = (await s.app.inject({ url: "/agents" })).json() as AgentInfo[];
+    const agents = (await provenGet("/agents", aliceKey, "alice")).json() as AgentInfo[];
     assert.deepEqual(agents.map((a) => [a.name, a.role, a.registered_by]).sort(), [
       ["alice", "agent", "op-main"],
       ["bob", "agent", "op-main"],

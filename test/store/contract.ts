@@ -4,6 +4,8 @@ import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { AgentRecord, MessageRecord, NewMessage, Store } from "../../src/store/types.js";
 import { within } from "../helpers/fixtures.js";
+import { describePrune } from "./prune-contract.js";
+import { describeSecurity } from "./security-contract.js";
 
 /** What a backend's factory hands the contract for one test. */
 export interface StoreFixture {
@@ -517,6 +519,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         );
       });
     });
+
+    describePrune({ store: () => store, msg: (c, content) => msg(c, content), base: BASE_SECONDS });
+    describeSecurity({ store: () => store, base: BASE_SECONDS, sibling: () => fx.makeSibling?.() });
 
     describe("close", () => {
       it("finishes an append made just before closing", async (t) => {

@@ -1,16 +1,23 @@
 // `el-ipc agents [--json]`: the agent directory.
 import type { Command } from "commander";
-import { withBackend } from "../context.js";
+import { type CallerOptions, callerProof, withBackend } from "../context.js";
 import { printJson, writeOut } from "../output.js";
 
 /** Adds `agents` to the program. */
 export function define(program: Command): void {
-  program.command("agents").description("list registered agents").option("--json", "print JSON").action(run);
+  program
+    .command("agents")
+    .description("list registered agents")
+    .option("--json", "print JSON")
+    .option("--key <file>", "your private key (a secure server needs it; the local database does not)")
+    .option("--as <agent>", "the agent whose key --key is")
+    .action(run);
 }
 
 /** Runs `agents`: the reference's text lines, or JSON with --json. */
-export async function run(opts: { json?: boolean }, cmd: Command) {
-  const agents = await withBackend(cmd, (b) => b.agents());
+export async function run(opts: { json?: boolean } & CallerOptions, cmd: Command) {
+  const proof = callerProof(opts);
+  const agents = await withBackend(cmd, (b) => b.agents(proof));
   if (opts.json) return printJson(agents);
   if (agents.length === 0) return writeOut("No agents registered (open mode — anyone can send)\n");
   const lines = agents.map((a) => {

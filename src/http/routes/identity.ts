@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
 import type { AgentInfo } from "../../core/types.js";
+import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import { registerBody } from "../schemas.js";
 
@@ -32,5 +33,9 @@ export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void
     return { ok: true, message };
   });
 
-  app.get("/agents", (): Promise<AgentInfo[]> => queue.agents());
+  // Secure mode: only registered identities see the directory (request proof).
+  app.get(
+    "/agents",
+    async (request): Promise<AgentInfo[]> => queue.agents(await principalOf(request, queue)),
+  );
 }

@@ -2,12 +2,17 @@
 import type { FastifyInstance } from "fastify";
 import type { AgentCard, Queue } from "../../core/queue.js";
 import type { ChannelInfo, Health } from "../../core/types.js";
+import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import { healthQuery } from "../schemas.js";
 
 /** Registers the informational routes. */
 export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
-  app.get("/channels", (): Promise<ChannelInfo[]> => queue.channels());
+  // Secure mode: only registered identities list channels, and only those they may read (request proof).
+  app.get(
+    "/channels",
+    async (request): Promise<ChannelInfo[]> => queue.channels(await principalOf(request, queue)),
+  );
 
   app.get("/health", async (request): Promise<Health> => {
     const q = validate(healthQuery, request.query, "query");

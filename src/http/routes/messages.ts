@@ -48,7 +48,7 @@ export function registerMessageRoutes(app: FastifyInstance, { queue, polls }: Me
     const base = { channels, agent: q.agent, limit: q.limit, peek: q.peek, principal };
     if (!q.wait) return queue.read(base);
     // The response's 'close' fires when the client goes away mid-wait (the request's fires too early).
-    const controller = polls.open();
+    const controller = polls.open(principal?.agent ?? q.agent);
     const onClose = (): void => controller.abort();
     reply.raw.once("close", onClose);
     try {

@@ -14,6 +14,8 @@ import type {
   Store,
 } from "../types.js";
 import { openDatabase, type SyncMode } from "./open.js";
+import { createPruner } from "./prune.js";
+import { createSecurityMethods } from "./security.js";
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -247,6 +249,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   let closed = false;
+  const prune = createPruner({ db, isClosed: () => closed, fail: busy });
   const store: Store = {
     append(messages) {
       if (closed) return Promise.reject(new IpcError("unavailable", "store is closed"));
@@ -345,6 +348,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         busy(e);
       }
     },
+    prune: (opts) => prune(opts),
+    ...createSecurityMethods({ db, fail: busy }),
     watch(listener) {
       listeners.add(listener);
       if (!timer) {

@@ -1,0 +1,79 @@
+// The waiting loop behind a message stream (SSE): pages of unread messages from positions kept in
+// memory, parking on the hub between pages. Checks happen in queue.stream; this only delivers.
+import type { MessageRecord, Store } from "../store/types.js";
+import type { Hub } from "./hub.js";
+import type { Delivered, Principal } from "./types.js";
+
+/** A stream request, as a face receives it. */
+export interface StreamRequest {
+  /** One or more channels. */
+  channels: string[];
+  agent: string;
+  /**
+   * Resume after this message id on every channel (an SSE client's Last-Event-ID). Default: each
+   * channel's watermark.
+   */
+  after?: number;
+  /**
+   * Move the watermark past each message once it was handed over, i.e. when the consumer asks for the
+   * next one. Default false: only ack moves it.
+   */
+  autoack?: boolean;
+  /** Ends the stream (client gone, server closing). */
+  signal: AbortSignal;
+  /** Proven caller. */
+  principal: Principal;
+}
+
+/** What the loop needs from its queue. */
+export interface StreamDeps {
+  store: Store;
+  hub: Hub;
+  /** Messages read per page. */
+  pageSize: number;
+  /** Turns a stored message into its delivered form. */
+  deliver(m: MessageRecord): Delivered;
+  /** Runs before each page: throws when the reader may no longer read (revoked in the meantime). */
+  recheck(): Promise<void>;
+}
+
+/**
+ * Yields the messages after `positions` (channel -> last id delivered), oldest first, forever: when none
+ * is left it parks until one of the channels gets a message. Returns when `signal` aborts.
+ */
+export async function* streamMessages(
+  deps: StreamDeps,
+  agent: string,
+  positions: Map<string, number>,
+  autoack: boolean,
+  signal: AbortSignal,
+): AsyncGenerator<Delivered, void, undefined> {
+  const channels = [...positions.keys()];
+  while (!signal.aborted) {
+    // Park before reading, so a message stored between the read and the wait still wakes us.
+    const ticket = deps.hub.park(channels, Number.POSITIVE_INFINITY, signal);
+    let page: MessageRecord[];
+    try {
+      page = await deps.store.readAfter(
+        channels.map((channel) => ({ channel, after: positions.get(channel) ?? 0 })),
+        deps.pageSize,
+      );
+      if (page.length > 0) await deps.recheck();
+    } catch (e) {
+      ticket.cancel();
+      throw e;
+    }
+    if (page.length === 0) {
+      if ((await ticket.done) === "aborted") return;
+      continue;
+    }
+    ticket.cancel();
+    for (const m of page) {
+      positions.set(m.channel, m.id);
+      yield deps.deliver(m);
+      // Resumed: the consumer wrote the event and asks for the next one.
+      if (autoack) await deps.store.advanceWatermark(agent, m.channel, m.id);
+      if (signal.aborted) return;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Operator routes: POST /revoke, POST /rotate, POST /grant and POST /deny. Each body carries the operator's
+// signature over its canonical form (docs/PROTOCOL.md section 4); the core verifies it and decides.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Queue } from "../../core/queue.js";
+import { validate } from "../input.js";
+
+const operatorSigned = {
+  operator: z.string(),
+  signed_at: z.int(),
+  nonce: z.string(),
+  signature: z.string(),
+};
+
+/** POST /revoke. */
+export const revokeBody = z.object({ name: z.string(), ...operatorSigned });
+
+/** POST /rotate. */
+export const rotateBody = z.object({ name: z.string(), public_key: z.string(), ...operatorSigned });
+
+/** POST /grant and POST /deny; `permissions` exactly as signed. */
+export const accessBody = z.object({
+  agent: z.string(),
+  pattern: z.string(),
+  permissions: z.enum(["read", "write", "read,write"]),
+  ...operatorSigned,
+});
+
+/** Registers the operator routes. */
+export function registerAdminRoutes(app: FastifyInstance, queue: Queue): void {
+  app.post("/revoke", async (request) => {
+    const b = validate(revokeBody, request.body, "body");
+    const message = await queue.identity.revoke({
+      name: b.name,
+      operator: b.operator,
+      signedAt: b.signed_at,
+      nonce: b.nonce,
+      signature: b.signature,
+    });
+    return { ok: true, message };
+  });
+
+  app.post("/rotate", async (request) => {
+    const b = validate(rotateBody, request.body, "body");
+    const message = await queue.identity.rotate({
+      name: b.name,
+      publicKey: b.public_key,
+      operator: b.operator,
+      signedAt: b.signed_at,
+      nonce: b.nonce,
+      signature: b.signature,
+    });
+    return { ok: true, message };
+  });
+
+  for (const effect of ["grant", "deny"] as const) {
+    app.post(`/${effect}`, async (request) => {
+      const b = validate(accessBody, request.body, "body");
+      const message = await queue.access.setRule({
+        effect,
+        agent: b.agent,
+        pattern: b.pattern,
+        permissions: b.permissions.split(",") as ("read" | "write")[],
+        operator: b.operator,
+        signedAt: b.signed_at,
+        nonce: b.nonce,
+        signature: b.signature,
+      });
+      return { ok: true, message };
+    });
+  }
+}

@@ -1,0 +1,125 @@
+// GET /stream: an agent's unread messages as Server-Sent Events
+// (https://html.spec.whatwg.org/multipage/server-sent-events.html). The route only writes frames, waits
+// for the socket to drain and ends the stream when the client leaves or the server closes; what is
+// delivered, from where, and when the watermark moves is decided by the core (queue.stream).
+import type { ServerResponse } from "node:http";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { IpcError } from "../../core/errors.js";
+import { parseChannelList } from "../../core/limits.js";
+import type { Queue } from "../../core/queue.js";
+import type { Delivered } from "../../core/types.js";
+import { principalOf } from "../auth.js";
+import { describeError } from "../errors.js";
+import { validate } from "../input.js";
+import type { LongPolls } from "../long-polls.js";
+import { streamQuery } from "../schemas.js";
+
+/** How often an idle stream sends a `: keep-alive` comment, in ms, unless configured otherwise. */
+export const STREAM_KEEP_ALIVE_MS = 15_000;
+
+/** What the stream route needs. */
+export interface StreamRouteContext {
+  queue: Queue;
+  /** Open streams, ended together on shutdown (shared with long-polls). */
+  polls: LongPolls;
+  /** Ms between keep-alive comments. Default STREAM_KEEP_ALIVE_MS. */
+  keepAliveMs?: number;
+}
+
+/** The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. */
+function resumeAfter(request: FastifyRequest, fromQuery: string | undefined): number | undefined {
+  const header = request.headers["last-event-id"];
+  const raw = typeof header === "string" && header.trim() !== "" ? header.trim() : fromQuery;
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new IpcError("invalid_argument", "Last-Event-ID must be a message id (a whole number)");
+  }
+  return Number(raw);
+}
+
+/** One SSE frame per message: the id lets a reconnecting client resume with Last-Event-ID. */
+function frame(m: Delivered): string {
+  // JSON.stringify escapes line breaks, so the data is always one line.
+  return `id: ${m.id}\ndata: ${JSON.stringify(m)}\n\n`;
+}
+
+/** Resolves when the socket can take more, or when the client went away. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** Registers GET /stream. */
+export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContext): void {
+  const { queue, polls } = ctx;
+  const keepAliveMs = ctx.keepAliveMs ?? STREAM_KEEP_ALIVE_MS;
+
+  // No automatic HEAD route: a HEAD request would hold a stream open with nothing to send.
+  app.get("/stream", { exposeHeadRoute: false }, async (request, reply) => {
+    const q = validate(streamQuery, request.query, "query");
+    const channels = parseChannelList(q.channel);
+    const after = resumeAfter(request, q.last_event_id);
+    const principal = await principalOf(request, queue);
+    // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
+    const controller = polls.open(principal?.agent ?? q.agent);
+    let events: AsyncGenerator<Delivered, void, undefined>;
+    try {
+      // Checks happen here, while an error can still be an ordinary JSON answer.
+      events = await queue.stream({
+        channels,
+        agent: q.agent,
+        ...(after !== undefined ? { after } : {}),
+        autoack: q.autoack,
+        principal,
+        signal: controller.signal,
+      });
+    } catch (e) {
+      polls.done(controller);
+      throw e;
+    }
+
+    reply.hijack();
+    const res = reply.raw;
+    const onClose = (): void => controller.abort();
+    res.once("close", onClose);
+    // The client may have left while the stream was being opened; 'close' then fired already.
+    if (res.destroyed || (res.socket?.destroyed ?? true)) controller.abort();
+    res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      // Tells proxies such as nginx not to buffer the stream.
+      "x-accel-buffering": "no",
+    });
+    res.flushHeaders();
+    const keepAlive = setInterval(() => {
+      if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
+    }, keepAliveMs);
+    try {
+      for await (const m of events) {
+        if (!res.write(frame(m))) await drained(res);
+        if (controller.signal.aborted) break;
+      }
+    } catch (e) {
+      const { body, unexpected } = describeError(e, 0);
+      if (unexpected) request.log.error({ err: e }, "stream failed");
+      if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+    } finally {
+      clearInterval(keepAlive);
+      res.off("close", onClose);
+      polls.done(controller);
+      res.end();
+    }
+  });
+}

@@ -1,0 +1,127 @@
+// The security part of the SQLite store: revocation, key rotation with its history, and channel
+// access rules with a version counter other processes can watch (migration 003_security.sql).
+import type Database from "better-sqlite3";
+import type { AccessRule, KeyEvent, Store } from "../types.js";
+
+/** What the security methods need from the store that owns the connection. */
+export interface SecurityStoreOptions {
+  db: Database.Database;
+  /** Maps a SQLite error to an IpcError (busy, full) and throws it. */
+  fail: (e: unknown) => never;
+}
+
+/** The Store methods this file implements. */
+export type SecurityMethods = Pick<
+  Store,
+  "revokeAgent" | "rotateKey" | "listKeyEvents" | "putAccessRules" | "listAccessRules" | "accessVersion"
+>;
+
+interface KeyEventRow {
+  name: string;
+  event: string;
+  public_key: string | null;
+  previous_key: string | null;
+  actor: string;
+  at: number;
+}
+
+interface RuleRow {
+  agent: string;
+  pattern: string;
+  permission: string;
+  effect: string;
+  set_by: string;
+  set_at: number;
+}
+
+function toRule(r: RuleRow): AccessRule {
+  return {
+    agent: r.agent,
+    pattern: r.pattern,
+    permission: r.permission === "write" ? "write" : "read",
+    effect: r.effect === "allow" ? "allow" : "deny",
+    setBy: r.set_by,
+    setAt: r.set_at,
+  };
+}
+
+/** Creates the security methods over an open, migrated database. */
+export function createSecurityMethods({ db, fail }: SecurityStoreOptions): SecurityMethods {
+  const stmt = {
+    activeKey: db.prepare("SELECT public_key FROM agents WHERE name = ? AND revoked_at IS NULL").pluck(),
+    revoke: db.prepare(
+      "UPDATE agents SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL",
+    ),
+    rotate: db.prepare("UPDATE agents SET public_key = ? WHERE name = ? AND revoked_at IS NULL"),
+    addEvent: db.prepare(
+      "INSERT INTO key_events (name, event, public_key, previous_key, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    events: db.prepare("SELECT * FROM key_events WHERE name = ? ORDER BY id"),
+    putRule: db.prepare(
+      "INSERT INTO access_rules (agent, pattern, permission, effect, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent, pattern, permission) DO UPDATE SET effect = excluded.effect, set_by = excluded.set_by, set_at = excluded.set_at",
+    ),
+    bump: db.prepare("UPDATE access_version SET version = version + 1 WHERE id = 1"),
+    version: db.prepare("SELECT version FROM access_version WHERE id = 1").pluck(),
+    rulesOf: db.prepare("SELECT * FROM access_rules WHERE agent = ? ORDER BY pattern, permission"),
+    allRules: db.prepare("SELECT * FROM access_rules ORDER BY agent, pattern, permission"),
+  };
+
+  const revoke = db.transaction((name: string, by: string, at: number): boolean => {
+    const key = stmt.activeKey.get(name) as string | undefined;
+    if (key === undefined || stmt.revoke.run(at, by, name).changes !== 1) return false;
+    stmt.addEvent.run(name, "revoke", null, key, by, at);
+    return true;
+  });
+  const rotate = db.transaction((name: string, publicKey: string, by: string, at: number): boolean => {
+    const key = stmt.activeKey.get(name) as string | undefined;
+    if (key === undefined || stmt.rotate.run(publicKey, name).changes !== 1) return false;
+    stmt.addEvent.run(name, "rotate", publicKey, key, by, at);
+    return true;
+  });
+  const putRules = db.transaction((rules: AccessRule[]): void => {
+    for (const r of rules) stmt.putRule.run(r.agent, r.pattern, r.permission, r.effect, r.setBy, r.setAt);
+    stmt.bump.run();
+  });
+
+  return {
+    async revokeAgent(name, by, at) {
+      try {
+        return revoke.immediate(name, by, at);
+      } catch (e) {
+        return fail(e);
+      }
+    },
+    async rotateKey(name, publicKey, by, at) {
+      try {
+        return rotate.immediate(name, publicKey, by, at);
+      } catch (e) {
+        return fail(e);
+      }
+    },
+    async listKeyEvents(name): Promise<KeyEvent[]> {
+      return (stmt.events.all(name) as KeyEventRow[]).map((r) => ({
+        name: r.name,
+        event: r.event === "revoke" ? "revoke" : "rotate",
+        publicKey: r.public_key,
+        previousKey: r.previous_key,
+        by: r.actor,
+        at: r.at,
+      }));
+    },
+    async putAccessRules(rules) {
+      if (rules.length === 0) return;
+      try {
+        putRules.immediate(rules);
+      } catch (e) {
+        fail(e);
+      }
+    },
+    async listAccessRules(agent) {
+      const rows = (agent === undefined ? stmt.allRules.all() : stmt.rulesOf.all(agent)) as RuleRow[];
+      return rows.map(toRule);
+    },
+    async accessVersion() {
+      return (stmt.version.get() as number | undefined) ?? 0;
+    },
+  };
+}

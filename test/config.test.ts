@@ -1,0 +1,65 @@
+// resolveConfig: IPC_RETENTION parsing (age and count, units, clear errors) and IPC_SYNC.
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import { parseRetention, resolveConfig } from "../src/config.js";
+import { IpcError } from "../src/core/errors.js";
+
+const H = 3_600_000;
+
+describe("IPC_RETENTION", () => {
+  it("is off when unset or empty", () => {
+    assert.deepEqual(resolveConfig({}, {}).retention, {});
+    assert.deepEqual(parseRetention(""), {});
+    assert.deepEqual(parseRetention("  "), {});
+  });
+
+  it("takes an age with a unit, a count, or both, in any order", () => {
+    assert.deepEqual(resolveConfig({}, { IPC_RETENTION: "age=7d,count=10000" }).retention, {
+      maxAgeMs: 7 * 24 * H,
+      keepPerChannel: 10_000,
+    });
+    assert.deepEqual(parseRetention("count=5, age=90s"), { keepPerChannel: 5, maxAgeMs: 90_000 });
+    assert.deepEqual(parseRetention("age=30m"), { maxAgeMs: 30 * 60_000 });
+    assert.deepEqual(parseRetention("age=12h"), { maxAgeMs: 12 * H });
+    assert.deepEqual(parseRetention("count=1"), { keepPerChannel: 1 });
+  });
+
+  it("refuses anything else with a one-line invalid_argument naming the problem", () => {
+    const cases: [string, RegExp][] = [
+      ["age=7", /age '7' is not a positive number with a unit/],
+      ["age=7w", /age '7w'/],
+      ["age=0d", /age '0d'/],
+      ["age=-1d", /age '-1d'/],
+      ["count=0", /count '0' is not a positive whole number/],
+      ["count=1.5", /count '1.5'/],
+      ["count=ten", /count 'ten'/],
+      ["size=10", /unknown part 'size=10'/],
+      ["7d", /unknown part '7d'/],
+      ["age=1d,age=2d", /gives age twice/],
+      ["count=1,,", /unknown part ''/],
+    ];
+    for (const [text, why] of cases) {
+      assert.throws(
+        () => resolveConfig({}, { IPC_RETENTION: text }),
+        (e: unknown) => {
+          assert.ok(e instanceof IpcError, String(e));
+          assert.equal(e.code, "invalid_argument");
+          assert.match(e.message, /^IPC_RETENTION /);
+          assert.match(e.message, why, text);
+          assert.match(e.message, /age=7d,count=10000/);
+          assert.equal(e.message.split("\n").length, 1);
+          return true;
+        },
+      );
+    }
+  });
+});
+
+describe("IPC_SYNC", () => {
+  it("is normal by default, full when asked, and nothing else", () => {
+    assert.equal(resolveConfig({}, {}).sync, "normal");
+    assert.equal(resolveConfig({}, { IPC_SYNC: "FULL" }).sync, "full");
+    assert.equal(resolveConfig({}, { IPC_SYNC: "normal" }).sync, "normal");
+    assert.throws(() => resolveConfig({}, { IPC_SYNC: "off" }), /IPC_SYNC must be 'normal' or 'full'/);
+  });
+});

@@ -1,0 +1,95 @@
+// Channel access decisions: the most specific rule wins, patterns are names or prefixes with *, and the
+// fixed rules (inboxes, _security) hold in open mode too.
+import { strict as assert } from "node:assert";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { checkPattern, decide } from "../../src/core/access.js";
+import { IpcError } from "../../src/core/errors.js";
+import { createQueue, type Queue } from "../../src/core/queue.js";
+import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import type { AccessRule } from "../../src/store/types.js";
+import { makeTempDir, type TempDir } from "../helpers/fixtures.js";
+
+const rule = (
+  pattern: string,
+  effect: "allow" | "deny",
+  permission: "read" | "write" = "read",
+): AccessRule => ({
+  agent: "a",
+  pattern,
+  permission,
+  effect,
+  setBy: "op",
+  setAt: 0,
+});
+
+describe("decide", () => {
+  it("returns undefined when no rule matches the channel or the permission", () => {
+    assert.equal(decide([], "general", "read"), undefined);
+    assert.equal(decide([rule("team-*", "deny")], "general", "read"), undefined);
+    assert.equal(decide([rule("general", "deny", "write")], "general", "read"), undefined);
+  });
+
+  it("prefers an exact name, then the longest prefix, whatever the order of the rules", () => {
+    const rules = [
+      rule("*", "deny"),
+      rule("team-*", "allow"),
+      rule("team-x*", "deny"),
+      rule("team-x1", "allow"),
+    ];
+    for (const list of [rules, [...rules].reverse()]) {
+      assert.equal(decide(list, "general", "read"), "deny");
+      assert.equal(decide(list, "team-a", "read"), "allow");
+      assert.equal(decide(list, "team-x2", "read"), "deny");
+      assert.equal(decide(list, "team-x1", "read"), "allow");
+    }
+  });
+
+  it("treats * only as a trailing wildcard", () => {
+    assert.equal(decide([rule("a*b", "deny")], "axb", "read"), undefined);
+    assert.equal(decide([rule("a*b", "deny")], "a*b", "read"), "deny");
+  });
+});
+
+describe("checkPattern", () => {
+  it("accepts names, prefixes and *, refuses what no channel could match", () => {
+    for (const p of ["general", "team-*", "@*", "*"]) assert.equal(checkPattern(p), p);
+    for (const p of ["", "a b", "a,b*", 7, "x".repeat(200)]) {
+      assert.throws(
+        () => checkPattern(p),
+        (e: unknown) => e instanceof IpcError && e.code === "invalid_argument",
+      );
+    }
+  });
+});
+
+describe("fixed rules in open mode", () => {
+  let tmp: TempDir;
+  let q: Queue;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    q = createQueue({ store: createSqliteStore({ path: tmp.path("ipc.db") }) });
+  });
+  afterEach(async () => {
+    await q.close();
+    tmp.cleanup();
+  });
+
+  it("refuses sends to _security and reads of it and of others' inboxes", async () => {
+    const refused = (code: string) => (e: unknown) => e instanceof IpcError && e.code === code;
+    await assert.rejects(
+      q.send({ channel: "_security", sender: "x", content: "fake" }),
+      refused("forbidden"),
+    );
+    await assert.rejects(
+      q.read({ channels: ["_security"], agent: "x", principal: null }),
+      refused("forbidden"),
+    );
+    await q.send({ channel: "@bob", sender: "alice", content: "hi" });
+    await assert.rejects(
+      q.read({ channels: ["@bob"], agent: "alice", principal: null }),
+      refused("forbidden"),
+    );
+    assert.equal((await q.read({ channels: ["@bob"], agent: "bob", principal: null })).length, 1);
+    assert.deepEqual(await q.access.allowed(null, "x", ["general", "_security"], "write"), [true, false]);
+  });
+});
