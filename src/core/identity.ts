@@ -15,6 +15,7 @@ import {
   parsePublicKey,
   samePublicKey,
   verifyBytes,
+  verifyBytesAsync,
 } from "../crypto/keys.js";
 import type { AgentRecord, ReplayGuard, SignatureVersion, Store } from "../store/types.js";
 import { IpcError } from "./errors.js";
@@ -188,7 +189,7 @@ export function createIdentity(o: IdentityOptions) {
           timestamp: f.signedAt,
           nonce: f.nonce,
         });
-        if (!verifyBytes(key, bytes, m.signature))
+        if (!(await verifyBytesAsync(key, bytes, m.signature)))
           throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
         return {
           signed: true,
@@ -207,7 +208,7 @@ export function createIdentity(o: IdentityOptions) {
           ctx,
         );
       }
-      if (!verifyBytes(key, legacyMessageBytes(m.channel, m.sender, m.content), m.signature)) {
+      if (!(await verifyBytesAsync(key, legacyMessageBytes(m.channel, m.sender, m.content), m.signature))) {
         throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
       }
       // Ed25519 is deterministic (RFC 8032): a replayed reference-form message is byte-identical.
@@ -246,7 +247,7 @@ export function createIdentity(o: IdentityOptions) {
       const f = checkFreshness(p.timestamp, p.nonce, ctx);
       const rec = await activeAgent(p.agent, ctx);
       const bytes = requestBytes({ ...p, timestamp: f.signedAt });
-      if (!verifyBytes(parsePublicKey(rec.publicKey), bytes, p.signature)) {
+      if (!(await verifyBytesAsync(parsePublicKey(rec.publicKey), bytes, p.signature))) {
         throw refuse("bad_signature", "bad_signature", "invalid request signature", ctx);
       }
       await consume(nonceGuard(p.agent, f.nonce, f.signedAt), "request", ctx);

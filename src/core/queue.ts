@@ -264,8 +264,11 @@ export function createQueue(options: QueueOptions) {
       const agent = await checkReader(r.channels, r.agent, r.principal);
       const limit = pageSize(r.limit, limits);
       const deadline = clock() + (r.timeoutMs ?? Number.POSITIVE_INFINITY);
+      // A wait parks before it reads, so no message slips in between. A reader just woken reads first
+      // and parks again only when it found nothing (a fan-out wakes thousands at once).
+      let parkFirst = !!r.wait;
       for (;;) {
-        const ticket = r.wait ? hub.park(r.channels, deadline - clock(), r.signal) : undefined;
+        const ticket = parkFirst ? hub.park(r.channels, deadline - clock(), r.signal) : undefined;
         let found: MessageRecord[];
         try {
           found = await fetchUnread(r.channels, agent, limit);
@@ -273,13 +276,16 @@ export function createQueue(options: QueueOptions) {
           ticket?.cancel();
           throw e;
         }
-        if (found.length > 0 || !ticket) {
+        if (found.length > 0 || !r.wait) {
           ticket?.cancel();
           if (!r.peek && found.length > 0) await advance(agent, found);
           return found.map(deliver);
         }
+        parkFirst = true;
+        if (!ticket) continue;
         const reason = await ticket.done;
         if (reason !== "woken") return [];
+        parkFirst = false;
         // Secure mode: revoked or denied while waiting ends the wait without the messages.
         if (r.principal) await checkReader(r.channels, agent, r.principal);
       }

@@ -226,6 +226,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (batch.length === 0) return;
     try {
       const outcomes = commitBatch.immediate(batch.map((p) => p.messages));
+      readCache.clear();
       batch.forEach((p, i) => {
         const o = outcomes[i] as CallOutcome;
         if ("results" in o) p.resolve(o.results);
@@ -248,6 +249,36 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
+  // Watermark moves arriving in the same turn of the event loop (a fan-out wakes thousands of readers at
+  // once) share one transaction; each caller is answered after that commit.
+  let marks: {
+    agent: string;
+    channel: string;
+    id: number;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  const advanceAll = db.transaction((batch: typeof marks) => {
+    for (const m of batch) stmt.advance.run(m.agent, m.channel, m.id);
+  });
+  function flushMarks(): void {
+    const batch = marks;
+    marks = [];
+    if (batch.length === 0) return;
+    try {
+      advanceAll.immediate(batch);
+      for (const m of batch) m.resolve();
+    } catch (e) {
+      const err = mapError(e);
+      for (const m of batch) m.reject(err);
+    }
+  }
+
+  const readCache = new Map<string, MessageRecord[]>();
+  function clearReadCache(): void {
+    readCache.clear();
+  }
+
   let closed = false;
   const prune = createPruner({ db, isClosed: () => closed, fail: busy });
   const store: Store = {
@@ -267,7 +298,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const args: (string | number)[] = [];
       for (const [channel, id] of after) args.push(channel, id, limit);
       args.push(limit);
-      return (readStatement(after.size).all(...args) as MessageRow[]).map(toMessage);
+      // Readers woken together ask the same question; answer it once per turn of the event loop.
+      const key = JSON.stringify(args);
+      let rows = readCache.get(key);
+      if (!rows) {
+        rows = (readStatement(after.size).all(...args) as MessageRow[]).map(toMessage);
+        if (readCache.size === 0) setImmediate(clearReadCache);
+        readCache.set(key, rows);
+      }
+      return rows.slice();
     },
     async lastId() {
       return (stmt.lastId.get() as number | null) ?? 0;
@@ -283,12 +322,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }
       return out;
     },
-    async advanceWatermark(agent, channel, id) {
-      try {
-        stmt.advance.run(agent, channel, id);
-      } catch (e) {
-        busy(e);
-      }
+    advanceWatermark(agent, channel, id) {
+      if (closed) return Promise.reject(new IpcError("unavailable", "store is closed"));
+      return new Promise<void>((resolve, reject) => {
+        if (marks.length === 0) setImmediate(flushMarks);
+        marks.push({ agent, channel, id, resolve, reject });
+      });
     },
     async listChannels(): Promise<ChannelSummary[]> {
       return (stmt.channels.all() as { channel: string; count: number; last: number }[]).map((r) => ({
@@ -368,6 +407,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       if (pending.length > 0) flush();
+      if (marks.length > 0) flushMarks();
       if (timer) clearInterval(timer);
       listeners.clear();
       db.close();
