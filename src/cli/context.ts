@@ -1,15 +1,21 @@
 // Shared plumbing of CLI commands: configuration from global flags and environment, keys, the backend.
 import type { KeyObject } from "node:crypto";
-import { type Command, InvalidArgumentError } from "commander";
 import { type Config, resolveConfig } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import { type Backend, openBackend } from "./backend.js";
 import { loadPrivateKeyFile } from "./keyfile.js";
 
+/** The options every command takes, before or after its name (each command's `run` gets them last). */
+export interface GlobalOptions {
+  /** --db: the SQLite database. */
+  db?: string;
+  /** --server: an el-ipc server to use over HTTP instead of the database. */
+  server?: string;
+}
+
 /** Resolved configuration for the command being run (global --db / --server, then environment). */
-export function configOf(cmd: Command, extra: { port?: string; host?: string } = {}): Config {
-  const g = cmd.optsWithGlobals() as { db?: string; server?: string };
-  return resolveConfig({ db: g.db, server: g.server, ...extra }, process.env);
+export function configOf(globals: GlobalOptions, extra: { port?: string; host?: string } = {}): Config {
+  return resolveConfig({ db: globals.db, server: globals.server, ...extra }, process.env);
 }
 
 /** Loads the private key named by --key, if any. */
@@ -17,9 +23,9 @@ export function keyOf(path: string | undefined): KeyObject | undefined {
   return path === undefined ? undefined : loadPrivateKeyFile(path);
 }
 
-/** Runs `fn` with the backend of this command and closes it afterwards. */
-export async function withBackend<T>(cmd: Command, fn: (b: Backend) => Promise<T>): Promise<T> {
-  const backend = await openBackend(configOf(cmd));
+/** Runs `fn` with the backend the global options point at and closes it afterwards. */
+export async function withBackend<T>(globals: GlobalOptions, fn: (b: Backend) => Promise<T>): Promise<T> {
+  const backend = await openBackend(configOf(globals));
   try {
     return await fn(backend);
   } finally {
@@ -27,12 +33,12 @@ export async function withBackend<T>(cmd: Command, fn: (b: Backend) => Promise<T
   }
 }
 
-/** Parses a positive integer option value (commander argParser). */
-export function intOption(name: string, max = Number.MAX_SAFE_INTEGER) {
+/** A parser (ArgumentSpec.parse, OptionSpec.parse) of whole numbers from 0 to `max`. */
+export function wholeNumber(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number up to ${max}, got '${value}'`);
+      throw new IpcError("invalid_argument", `${name} must be a whole number up to ${max}, got '${value}'`);
     }
     return n;
   };

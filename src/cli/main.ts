@@ -1,61 +1,46 @@
 #!/usr/bin/env node
-// el-ipc command line: parses arguments and runs one command. Commands load what they need lazily, so
-// `send` and `read` never load the HTTP framework.
-import { Command, CommanderError } from "commander";
-import { VERSION } from "../core/version.js";
-import * as ack from "./commands/ack.js";
-import * as agentCard from "./commands/agent-card.js";
-import * as agents from "./commands/agents.js";
-import * as channels from "./commands/channels.js";
-import * as deny from "./commands/deny.js";
-import * as grant from "./commands/grant.js";
-import * as keygen from "./commands/keygen.js";
-import * as read from "./commands/read.js";
-import * as register from "./commands/register.js";
-import * as revoke from "./commands/revoke.js";
-import * as rotate from "./commands/rotate.js";
-import * as seed from "./commands/seed.js";
-import * as send from "./commands/send.js";
-import * as sendBatch from "./commands/send-batch.js";
-import * as serve from "./commands/serve.js";
-import { EXIT_USAGE, fail } from "./output.js";
+// el-ipc command line: runs one command. Start-up is most of an `el-ipc send`, so only the command named
+// is loaded and a well-formed command line is parsed without commander; commander handles the rest (help,
+// usage errors). Commands load what they need lazily, so `send` and `read` never load the HTTP framework.
+import { type CommandSpec, runCommand } from "./command.js";
+import { fail } from "./output.js";
+import { parseCommandLine } from "./parse.js";
+import { COMMAND_NAMES, isCommand, loadCommand, PROGRAM } from "./program.js";
 
-const program = new Command("el-ipc")
-  .description("Message queue for AI coding agents: channels, per-agent watermarks, Ed25519 identity")
-  .version(VERSION)
-  .option("--db <path>", "SQLite database (default IPC_DB_PATH or ~/.local/share/el-ipc/ipc.db)")
-  .option("--server <url>", "use this el-ipc server over HTTP instead of the database (default IPC_URL)")
-  .showHelpAfterError("(run with --help for usage)")
-  .exitOverride();
+/**
+ * Where the command name is in `args` (the arguments after the script), or -1 when the fast path does not
+ * apply: no command or an unknown one, or anything but global options before it (help, --version, ...).
+ */
+function commandIndex(args: string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--db" || a === "--server") i++;
+    else if (a.startsWith("--db=") || a.startsWith("--server=")) continue;
+    else if (a.startsWith("-")) return -1;
+    else return isCommand(a) ? i : -1;
+  }
+  return -1;
+}
 
-for (const c of [
-  serve,
-  send,
-  sendBatch,
-  read,
-  ack,
-  channels,
-  seed,
-  keygen,
-  register,
-  revoke,
-  rotate,
-  grant,
-  deny,
-  agents,
-  agentCard,
-])
-  c.define(program);
-for (const c of program.commands)
-  c.showHelpAfterError(`usage: el-ipc ${c.name()} ${c.usage()}`).exitOverride();
+/** Runs the command line `args`; commander is loaded only when the fast parser leaves it alone. */
+async function main(args: string[]): Promise<void> {
+  const at = commandIndex(args);
+  let commands: CommandSpec[];
+  if (at >= 0) {
+    const command = await loadCommand(args[at] as string);
+    const values = parseCommandLine(command, PROGRAM.options, args.slice(0, at), args.slice(at + 1));
+    if (values) return runCommand(command, values);
+    commands = [command];
+  } else {
+    // The help listing and the unknown-command error name every command.
+    commands = await Promise.all(COMMAND_NAMES.map(loadCommand));
+  }
+  const { runWithCommander } = await import("./commander.js");
+  return runWithCommander(process.argv, PROGRAM, commands);
+}
 
 try {
-  await program.parseAsync(process.argv);
+  await main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof CommanderError) {
-    const ok =
-      e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help";
-    process.exit(ok ? 0 : EXIT_USAGE);
-  }
   fail(e);
 }

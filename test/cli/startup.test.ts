@@ -1,5 +1,8 @@
 // The CLI's send and read paths run once per message and must start fast: they may not load the HTTP
-// framework, its validation library or its logger. A module-resolve hook lists what a real run loads.
+// framework, its validation library, its logger or commander. The built entry is one bundle, so what a
+// real run loads is listed at its edges: a module-resolve hook sees ES modules, require.cache CommonJS ones.
+// Commander is only loaded when the fast parser gives up, so the fast parser must read every command line
+// it accepts exactly as commander would.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -7,9 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import type { CommandSpec } from "../../src/cli/command.js";
+import { buildProgram } from "../../src/cli/commander.js";
+import { parseCommandLine } from "../../src/cli/parse.js";
+import { COMMAND_NAMES, loadCommand, PROGRAM } from "../../src/cli/program.js";
 import { CLI } from "../helpers/cli.js";
 
-const HEAVY = ["/fastify/", "/zod/", "/pino/", "/undici/", "/src/http/"];
+const HEAVY = ["/fastify/", "/zod/", "/pino/", "/undici/", "/src/http/", "/commander/"];
 
 describe("CLI start-up", () => {
   const dir = mkdtempSync(join(tmpdir(), "el-ipc-startup-"));
@@ -17,12 +24,27 @@ describe("CLI start-up", () => {
   const hooks = join(dir, "hooks.mjs");
   writeFileSync(
     hooks,
-    "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n",
+    [
+      "export async function resolve(s, c, next) {",
+      "  const r = await next(s, c);",
+      '  process.stderr.write("LOADED " + r.url + "\\n");',
+      "  return r;",
+      "}",
+      "",
+    ].join("\n"),
   );
   const register = join(dir, "register.mjs");
   writeFileSync(
     register,
-    `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    [
+      'import { createRequire, register } from "node:module";',
+      `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+      "const require = createRequire(import.meta.url);",
+      'process.on("exit", () => {',
+      '  for (const f of Object.keys(require.cache)) process.stderr.write("LOADED " + f + "\\n");',
+      "});",
+      "",
+    ].join("\n"),
   );
 
   function loaded(args: string[]): string[] {
@@ -40,12 +62,13 @@ describe("CLI start-up", () => {
   for (const args of [
     ["send", "general", "alice", "hi"],
     ["read", "general", "bob"],
+    ["ack", "general", "bob", "1"],
   ]) {
-    it(`${args[0]} loads better-sqlite3 but no HTTP framework`, () => {
+    it(`${args[0]} loads better-sqlite3 but no HTTP framework and no commander`, () => {
       const urls = loaded(args);
       assert.ok(
         urls.some((u) => u.includes("/better-sqlite3/")),
-        "the resolve hook saw the modules (sanity check)",
+        "the hooks saw the modules (sanity check)",
       );
       for (const heavy of HEAVY) {
         assert.deepEqual(
@@ -56,4 +79,110 @@ describe("CLI start-up", () => {
       }
     });
   }
+
+  it("help is left to commander (the hooks would see it)", () => {
+    assert.ok(loaded(["send", "--help"]).some((u) => u.includes("/commander/")));
+  });
+
+  it("every command answers --help with its usage", () => {
+    for (const name of COMMAND_NAMES) {
+      const r = spawnSync(process.execPath, [CLI, name, "--help"], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: el-ipc ${name} `), name);
+    }
+  });
+});
+
+/** What commander hands the command's run for `argv` (the arguments after the script). */
+async function commanderValues(command: CommandSpec, argv: string[]): Promise<unknown[]> {
+  let got: unknown[] | undefined;
+  const capture: CommandSpec = {
+    ...command,
+    run: async (...values: never[]) => {
+      got = values;
+    },
+  };
+  await buildProgram(PROGRAM, [capture]).parseAsync(["node", "el-ipc", ...argv]);
+  assert.ok(got, `commander ran ${command.name}`);
+  return got;
+}
+
+/** Command lines (after the command name) that the fast parser reads, for every command. */
+const ACCEPTED: Record<string, string[][]> = {
+  serve: [[], ["0"], ["9000", "--host", "0.0.0.0", "--allow-open"]],
+  send: [
+    ["c", "a", "hi"],
+    ["c", "a", "hello", "world"],
+    ["c", "a", "-"],
+    ["c", "a", "hi", "--key", "k.pem", "--dedupe-key", "d1"],
+    ["c", "a", "--key=k.pem", "hi", "there"],
+    ["c", "a", "--", "-x", "--key"],
+    ["c", "a", "hi", "--db", "other.db"],
+  ],
+  "send-batch": [[], ["in.ndjson"], ["-", "--key", "k.pem"]],
+  read: [
+    ["c", "bob"],
+    ["a,b", "bob", "--wait", "--timeout", "5"],
+    ["c", "bob", "--peek", "--limit=10", "--key", "k.pem"],
+  ],
+  ack: [
+    ["c", "bob", "7"],
+    ["c", "bob", "7", "--key", "k.pem"],
+  ],
+  channels: [[], ["--key", "k.pem", "--as", "bob"]],
+  seed: [["op"]],
+  keygen: [[], ["--out", "p", "--force"]],
+  register: [["bob", "--pubkey", "b.pub", "--as", "op", "--key", "op.key", "--identity", "x"]],
+  revoke: [["bob", "--as", "op", "--key", "op.key"]],
+  rotate: [["bob", "--pubkey", "b.pub", "--as", "op", "--key", "op.key"]],
+  grant: [["bob", "x*", "--read", "--as", "op", "--key", "op.key"]],
+  deny: [["bob", "x*", "--as", "op", "--key", "op.key", "--write"]],
+  agents: [[], ["--json"]],
+  "agent-card": [[]],
+};
+
+/** Command lines the fast parser leaves to commander (help, usage errors). */
+const LEFT: [string, string[]][] = [
+  ["send", ["c"]],
+  ["send", ["c", "a", "hi", "--help"]],
+  ["send", ["c", "a", "--key"]],
+  ["send", ["c", "a", "-5"]],
+  ["read", ["c", "bob", "--limit", "x"]],
+  ["read", ["c", "bob", "--limit", "1001"]],
+  ["read", ["c", "bob", "extra"]],
+  ["read", ["c", "bob", "--bogus"]],
+  ["ack", ["c", "bob", "-1"]],
+  ["register", ["bob", "--as", "op", "--key", "op.key"]],
+  ["agents", ["extra"]],
+  ["agents", ["--json=yes"]],
+];
+
+describe("the fast command-line parser", () => {
+  it("reads what it accepts exactly as commander does, for every command", async () => {
+    assert.deepEqual(Object.keys(ACCEPTED).sort(), [...COMMAND_NAMES].sort());
+    for (const name of COMMAND_NAMES) {
+      const command = await loadCommand(name);
+      for (const args of ACCEPTED[name] ?? []) {
+        for (const leading of [[], ["--db", "x.db"], ["--server=http://127.0.0.1:1"]]) {
+          const line = [...leading, name, ...args].join(" ");
+          const fast = parseCommandLine(command, PROGRAM.options, leading, args);
+          assert.ok(fast, `the fast parser reads: ${line}`);
+          // Through JSON: commander keeps unset global options as undefined keys, which run cannot tell apart.
+          const slow = await commanderValues(command, [...leading, name, ...args]);
+          assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(slow)), line);
+        }
+      }
+    }
+  });
+
+  it("leaves help and usage errors to commander", async () => {
+    for (const [name, args] of LEFT) {
+      const command = await loadCommand(name);
+      assert.equal(
+        parseCommandLine(command, PROGRAM.options, [], args),
+        undefined,
+        `${name} ${args.join(" ")}`,
+      );
+    }
+  });
 });

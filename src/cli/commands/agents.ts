@@ -1,23 +1,27 @@
 // `el-ipc agents [--json]`: the agent directory.
-import type { Command } from "commander";
-import { type CallerOptions, callerProof, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type CallerOptions, callerProof, type GlobalOptions, withBackend } from "../context.js";
 import { printJson, writeOut } from "../output.js";
 
-/** Adds `agents` to the program. */
-export function define(program: Command): void {
-  program
-    .command("agents")
-    .description("list registered agents")
-    .option("--json", "print JSON")
-    .option("--key <file>", "your private key (a secure server needs it; the local database does not)")
-    .option("--as <agent>", "the agent whose key --key is")
-    .action(run);
-}
+/** `agents`'s command line. */
+export const command: CommandSpec = {
+  name: "agents",
+  description: "list registered agents",
+  options: [
+    { flags: "--json", description: "print JSON" },
+    {
+      flags: "--key <file>",
+      description: "your private key (a secure server needs it; the local database does not)",
+    },
+    { flags: "--as <agent>", description: "the agent whose key --key is" },
+  ],
+  run,
+};
 
 /** Runs `agents`: the reference's text lines, or JSON with --json. */
-export async function run(opts: { json?: boolean } & CallerOptions, cmd: Command) {
+export async function run(opts: { json?: boolean } & CallerOptions, globals: GlobalOptions) {
   const proof = callerProof(opts);
-  const agents = await withBackend(cmd, (b) => b.agents(proof));
+  const agents = await withBackend(globals, (b) => b.agents(proof));
   if (opts.json) return printJson(agents);
   if (agents.length === 0) return writeOut("No agents registered (open mode — anyone can send)\n");
   const lines = agents.map((a) => {

@@ -1,20 +1,24 @@
 // `el-ipc channels`: list channels with message counts.
-import type { Command } from "commander";
-import { type CallerOptions, callerProof, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type CallerOptions, callerProof, type GlobalOptions, withBackend } from "../context.js";
 import { printJson } from "../output.js";
 
-/** Adds `channels` to the program. */
-export function define(program: Command): void {
-  program
-    .command("channels")
-    .description("list channels with message counts")
-    .option("--key <file>", "your private key (a secure server needs it; the local database does not)")
-    .option("--as <agent>", "the agent whose key --key is")
-    .action(run);
-}
+/** `channels`'s command line. */
+export const command: CommandSpec = {
+  name: "channels",
+  description: "list channels with message counts",
+  options: [
+    {
+      flags: "--key <file>",
+      description: "your private key (a secure server needs it; the local database does not)",
+    },
+    { flags: "--as <agent>", description: "the agent whose key --key is" },
+  ],
+  run,
+};
 
 /** Runs `channels`. */
-export async function run(opts: CallerOptions, cmd: Command) {
+export async function run(opts: CallerOptions, globals: GlobalOptions) {
   const proof = callerProof(opts);
-  await printJson(await withBackend(cmd, (b) => b.channels(proof)));
+  await printJson(await withBackend(globals, (b) => b.channels(proof)));
 }

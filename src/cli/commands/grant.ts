@@ -1,9 +1,9 @@
 // `el-ipc grant <agent> <pattern> [--read] [--write] --as <operator> --key <file>`: allows an agent to read
 // and/or write the channels a pattern matches (a name, or a prefix followed by *), signed by an operator.
 // `deny` (deny.ts) shares this file's code.
-import type { Command } from "commander";
 import { type PermissionList, signAccessRule } from "../../client/sign.js";
-import { keyOf, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { writeOut } from "../output.js";
 
 /** Options of `grant` and `deny`. */
@@ -14,21 +14,25 @@ export interface AccessOptions {
   key: string;
 }
 
-/** Adds `grant` or `deny` to the program. */
-export function defineAccessCommand(program: Command, effect: "grant" | "deny"): void {
+/** The command line of `grant` or `deny`. */
+export function accessCommand(effect: "grant" | "deny"): CommandSpec {
   const verb = effect === "grant" ? "allow" : "forbid";
-  program
-    .command(effect)
-    .description(`${verb} an agent to read and/or write channels, signed by an operator`)
-    .argument("<agent>", "the agent the rule is for")
-    .argument("<pattern>", "a channel name, or a prefix followed by * (quote it in the shell)")
-    .option("--read", `${verb} reading (neither flag: both)`)
-    .option("--write", `${verb} writing (neither flag: both)`)
-    .requiredOption("--as <operator>", "operator setting the rule")
-    .requiredOption("--key <file>", "the operator's private key")
-    .action((agent: string, pattern: string, opts: AccessOptions, cmd: Command) =>
-      runAccess(effect, agent, pattern, opts, cmd),
-    );
+  return {
+    name: effect,
+    description: `${verb} an agent to read and/or write channels, signed by an operator`,
+    arguments: [
+      { name: "<agent>", description: "the agent the rule is for" },
+      { name: "<pattern>", description: "a channel name, or a prefix followed by * (quote it in the shell)" },
+    ],
+    options: [
+      { flags: "--read", description: `${verb} reading (neither flag: both)` },
+      { flags: "--write", description: `${verb} writing (neither flag: both)` },
+      { flags: "--as <operator>", description: "operator setting the rule", required: true },
+      { flags: "--key <file>", description: "the operator's private key", required: true },
+    ],
+    run: (agent: string, pattern: string, opts: AccessOptions, globals: GlobalOptions) =>
+      runAccess(effect, agent, pattern, opts, globals),
+  };
 }
 
 /** Signs and applies one grant or deny. */
@@ -37,7 +41,7 @@ export async function runAccess(
   agent: string,
   pattern: string,
   opts: AccessOptions,
-  cmd: Command,
+  globals: GlobalOptions,
 ) {
   const operatorKey = keyOf(opts.key);
   const both = !opts.read && !opts.write;
@@ -51,11 +55,9 @@ export async function runAccess(
     pattern,
     permissions,
   });
-  const message = await withBackend(cmd, (b) => b.setAccess(effect, body));
+  const message = await withBackend(globals, (b) => b.setAccess(effect, body));
   await writeOut(`${JSON.stringify({ ok: true, message })}\n`);
 }
 
-/** Adds `grant` to the program. */
-export function define(program: Command): void {
-  defineAccessCommand(program, "grant");
-}
+/** `grant`'s command line. */
+export const command = accessCommand("grant");

@@ -1,19 +1,23 @@
 // `el-ipc keygen [--out <prefix>] [--force]`: make an Ed25519 key pair (PEM), private file mode 0600.
 import { writeFileSync } from "node:fs";
-import type { Command } from "commander";
 import { IpcError } from "../../core/errors.js";
 import { generateKeyPair } from "../../crypto/keys.js";
+import type { CommandSpec } from "../command.js";
 import { writeOut } from "../output.js";
 
-/** Adds `keygen` to the program. */
-export function define(program: Command): void {
-  program
-    .command("keygen")
-    .description("generate an Ed25519 key pair")
-    .option("--out <prefix>", "write <prefix>.key (mode 0600) and <prefix>.pub instead of printing")
-    .option("--force", "overwrite existing key files")
-    .action(run);
-}
+/** `keygen`'s command line. */
+export const command: CommandSpec = {
+  name: "keygen",
+  description: "generate an Ed25519 key pair",
+  options: [
+    {
+      flags: "--out <prefix>",
+      description: "write <prefix>.key (mode 0600) and <prefix>.pub instead of printing",
+    },
+    { flags: "--force", description: "overwrite existing key files" },
+  ],
+  run,
+};
 
 function writeNew(path: string, text: string, mode: number, force: boolean): void {
   try {

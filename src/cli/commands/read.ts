@@ -1,8 +1,8 @@
 // `el-ipc read <channel[,channel...]> <agent>`: print unread messages; with --wait, block until one arrives.
 // The watermark moves only after the messages were written to stdout, so a reader killed earlier loses nothing.
-import type { Command } from "commander";
 import { parseChannelList } from "../../core/limits.js";
-import { intOption, keyOf, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type GlobalOptions, keyOf, wholeNumber, withBackend } from "../context.js";
 import { printJson } from "../output.js";
 
 /** Options of `read`. */
@@ -16,27 +16,34 @@ interface ReadOptions {
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** Adds `read` to the program. */
-export function define(program: Command): void {
-  program
-    .command("read")
-    .description("read unread messages (several channels: a,b,c)")
-    .argument("<channel>", "channel name, or several separated by commas")
-    .argument("<agent>", "reading agent")
-    .option("--wait", "block until at least one message is there")
-    .option(
-      "--timeout <seconds>",
-      "with --wait: give up after this many seconds and print []",
-      intOption("timeout"),
-    )
-    .option("--peek", "do not move the watermark (acknowledge later with ack)")
-    .option("--limit <n>", "at most this many messages (default 100, max 1000)", intOption("limit", 1000))
-    .option("--key <file>", "reading agent's private key (required in secure mode)")
-    .action(run);
-}
+/** `read`'s command line. */
+export const command: CommandSpec = {
+  name: "read",
+  description: "read unread messages (several channels: a,b,c)",
+  arguments: [
+    { name: "<channel>", description: "channel name, or several separated by commas" },
+    { name: "<agent>", description: "reading agent" },
+  ],
+  options: [
+    { flags: "--wait", description: "block until at least one message is there" },
+    {
+      flags: "--timeout <seconds>",
+      description: "with --wait: give up after this many seconds and print []",
+      parse: wholeNumber("timeout"),
+    },
+    { flags: "--peek", description: "do not move the watermark (acknowledge later with ack)" },
+    {
+      flags: "--limit <n>",
+      description: "at most this many messages (default 100, max 1000)",
+      parse: wholeNumber("limit", 1000),
+    },
+    { flags: "--key <file>", description: "reading agent's private key (required in secure mode)" },
+  ],
+  run,
+};
 
 /** Runs `read`. */
-export async function run(channelList: string, agent: string, opts: ReadOptions, cmd: Command) {
+export async function run(channelList: string, agent: string, opts: ReadOptions, globals: GlobalOptions) {
   const channels = parseChannelList(channelList);
   const key = keyOf(opts.key);
   const abort = new AbortController();
@@ -47,7 +54,7 @@ export async function run(channelList: string, agent: string, opts: ReadOptions,
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  await withBackend(cmd, async (b) => {
+  await withBackend(globals, async (b) => {
     const messages = await b.read(
       {
         channels,

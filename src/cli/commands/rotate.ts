@@ -1,8 +1,8 @@
 // `el-ipc rotate <name> --pubkey <file> --as <operator> --key <file>`: replaces an agent's public key,
 // signed by an operator; the old key stops working at once.
-import type { Command } from "commander";
 import { signRotation } from "../../client/sign.js";
-import { keyOf, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { loadPublicKeyFile } from "../keyfile.js";
 import { writeOut } from "../output.js";
 
@@ -13,20 +13,21 @@ interface RotateOptions {
   key: string;
 }
 
-/** Adds `rotate` to the program. */
-export function define(program: Command): void {
-  program
-    .command("rotate")
-    .description("replace an agent's public key, signed by an operator")
-    .argument("<name>", "agent whose key is replaced")
-    .requiredOption("--pubkey <file>", "the new public key (PEM)")
-    .requiredOption("--as <operator>", "operator authorizing the rotation")
-    .requiredOption("--key <file>", "the operator's private key")
-    .action(run);
-}
+/** `rotate`'s command line. */
+export const command: CommandSpec = {
+  name: "rotate",
+  description: "replace an agent's public key, signed by an operator",
+  arguments: [{ name: "<name>", description: "agent whose key is replaced" }],
+  options: [
+    { flags: "--pubkey <file>", description: "the new public key (PEM)", required: true },
+    { flags: "--as <operator>", description: "operator authorizing the rotation", required: true },
+    { flags: "--key <file>", description: "the operator's private key", required: true },
+  ],
+  run,
+};
 
 /** Runs `rotate`. */
-export async function run(name: string, opts: RotateOptions, cmd: Command) {
+export async function run(name: string, opts: RotateOptions, globals: GlobalOptions) {
   const operatorKey = keyOf(opts.key);
   const publicKey = loadPublicKeyFile(opts.pubkey);
   const body = signRotation(operatorKey as NonNullable<typeof operatorKey>, {
@@ -34,6 +35,6 @@ export async function run(name: string, opts: RotateOptions, cmd: Command) {
     name,
     publicKey,
   });
-  const message = await withBackend(cmd, (b) => b.rotate(body));
+  const message = await withBackend(globals, (b) => b.rotate(body));
   await writeOut(`${JSON.stringify({ ok: true, message })}\n`);
 }

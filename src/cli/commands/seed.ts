@@ -1,21 +1,20 @@
 // `el-ipc seed <name>`: create an operator in the local database and print its private key once.
-import type { Command } from "commander";
 import { openLocalQueue } from "../backend.js";
-import { configOf } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { configOf, type GlobalOptions } from "../context.js";
 import { writeOut } from "../output.js";
 
-/** Adds `seed` to the program. */
-export function define(program: Command): void {
-  program
-    .command("seed")
-    .description("create an operator (turns secure mode on) and print its private key")
-    .argument("<name>", "operator name")
-    .action(run);
-}
+/** `seed`'s command line. */
+export const command: CommandSpec = {
+  name: "seed",
+  description: "create an operator (turns secure mode on) and print its private key",
+  arguments: [{ name: "<name>", description: "operator name" }],
+  run,
+};
 
 /** Runs `seed`. Works on the local database only: whoever can open it is trusted to create operators. */
-export async function run(name: string, _opts: unknown, cmd: Command) {
-  const queue = await openLocalQueue(configOf(cmd));
+export async function run(name: string, _opts: unknown, globals: GlobalOptions) {
+  const queue = await openLocalQueue(configOf(globals));
   try {
     const pair = await queue.identity.seed(name);
     process.stderr.write(`[ipc] Operator '${name}' seeded. Public key stored in DB.\n`);

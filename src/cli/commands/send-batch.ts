@@ -1,10 +1,10 @@
 // `el-ipc send-batch [file]`: store many messages in one transaction, read as NDJSON (one message per
 // line) or as one JSON array, from a file or standard input.
-import { readFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import type { ClientMessage } from "../../client/http-client.js";
 import { IpcError } from "../../core/errors.js";
-import { keyOf, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { writeOut } from "../output.js";
 
 /** Options of `send-batch`. */
@@ -20,17 +20,17 @@ export interface ParsedMessage {
 
 const FIELDS = new Set(["channel", "sender", "content", "key"]);
 
-/** Adds `send-batch` to the program. */
-export function define(program: Command): void {
-  program
-    .command("send-batch")
-    .description(
-      "send many messages in one transaction: NDJSON (one {channel, sender, content, key?} per line) or a JSON array",
-    )
-    .argument("[file]", "input file (default, or '-': standard input)")
-    .option("--key <file>", "private key that signs every message (required in secure mode)")
-    .action(run);
-}
+/** `send-batch`'s command line. */
+export const command: CommandSpec = {
+  name: "send-batch",
+  description:
+    "send many messages in one transaction: NDJSON (one {channel, sender, content, key?} per line) or a JSON array",
+  arguments: [{ name: "[file]", description: "input file (default, or '-': standard input)" }],
+  options: [
+    { flags: "--key <file>", description: "private key that signs every message (required in secure mode)" },
+  ],
+  run,
+};
 
 async function readInput(file: string | undefined): Promise<string> {
   if (file === undefined || file === "-") {
@@ -39,7 +39,7 @@ async function readInput(file: string | undefined): Promise<string> {
     return Buffer.concat(chunks).toString("utf8");
   }
   try {
-    return await readFile(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     throw new IpcError(
       "invalid_argument",
@@ -115,13 +115,13 @@ export function parseBatch(text: string): ParsedMessage[] {
 }
 
 /** Runs `send-batch` and prints {"ok":true,"ids":[...]}. */
-export async function run(file: string | undefined, opts: SendBatchOptions, cmd: Command) {
+export async function run(file: string | undefined, opts: SendBatchOptions, globals: GlobalOptions) {
   const parsed = parseBatch(await readInput(file));
   if (parsed.length === 0) throw new IpcError("invalid_argument", "no messages in the input");
   const key = keyOf(opts.key);
   let ids: number[];
   try {
-    ids = await withBackend(cmd, (b) =>
+    ids = await withBackend(globals, (b) =>
       b.sendBatch(
         parsed.map((p) => p.message),
         key,

@@ -1,7 +1,7 @@
 // `el-ipc send <channel> <from> <message...>`: store one message (a message of "-" is read from stdin).
-import type { Command } from "commander";
 import { IpcError } from "../../core/errors.js";
-import { keyOf, withBackend } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { writeOut } from "../output.js";
 
 /** Options of `send`. */
@@ -16,26 +16,38 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Adds `send` to the program. */
-export function define(program: Command): void {
-  program
-    .command("send")
-    .description("send a message (a message of '-' is read from standard input)")
-    .argument("<channel>", "channel name")
-    .argument("<from>", "sender (agent) name")
-    .argument("<message...>", "message text; several words are joined with spaces")
-    .option("--key <file>", "sender's private key (required in secure mode)")
-    .option("--dedupe-key <key>", "idempotency key: a repeat within 24 h returns the first id")
-    .action(run);
-}
+/** `send`'s command line. */
+export const command: CommandSpec = {
+  name: "send",
+  description: "send a message (a message of '-' is read from standard input)",
+  arguments: [
+    { name: "<channel>", description: "channel name" },
+    { name: "<from>", description: "sender (agent) name" },
+    { name: "<message...>", description: "message text; several words are joined with spaces" },
+  ],
+  options: [
+    { flags: "--key <file>", description: "sender's private key (required in secure mode)" },
+    {
+      flags: "--dedupe-key <key>",
+      description: "idempotency key: a repeat within 24 h returns the first id",
+    },
+  ],
+  run,
+};
 
 /** Runs `send` and prints {"ok":true,"id":N,"channel":...,"signed":...}. */
-export async function run(channel: string, from: string, words: string[], opts: SendOptions, cmd: Command) {
+export async function run(
+  channel: string,
+  from: string,
+  words: string[],
+  opts: SendOptions,
+  globals: GlobalOptions,
+) {
   // Like shell command substitution, one trailing newline of standard input is dropped.
   const content =
     words.length === 1 && words[0] === "-" ? (await readStdin()).replace(/\n$/, "") : words.join(" ");
   const key = keyOf(opts.key);
-  const r = await withBackend(cmd, (b) =>
+  const r = await withBackend(globals, (b) =>
     b.send(
       { channel, sender: from, content, ...(opts.dedupeKey !== undefined ? { key: opts.dedupeKey } : {}) },
       key,

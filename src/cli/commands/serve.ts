@@ -1,6 +1,6 @@
 // `el-ipc serve [port]`: run the HTTP server on the local database. The HTTP framework is loaded here only.
-import type { Command } from "commander";
-import { configOf } from "../context.js";
+import type { CommandSpec } from "../command.js";
+import { configOf, type GlobalOptions } from "../context.js";
 
 /** Options of `serve`. */
 interface ServeOptions {
@@ -8,23 +8,24 @@ interface ServeOptions {
   allowOpen?: boolean;
 }
 
-/** Adds `serve` to the program. */
-export function define(program: Command): void {
-  program
-    .command("serve")
-    .description("start the HTTP server (default 127.0.0.1:9876)")
-    .argument("[port]", "port (default IPC_PORT or 9876; 0 picks a free one)")
-    .option("--host <address>", "address to bind (default IPC_HOST or 127.0.0.1)")
-    .option(
-      "--allow-open",
-      "allow an open-mode server (no operator, no IPC_API_KEY) on a non-loopback address",
-    )
-    .action(run);
-}
+/** `serve`'s command line. */
+export const command: CommandSpec = {
+  name: "serve",
+  description: "start the HTTP server (default 127.0.0.1:9876)",
+  arguments: [{ name: "[port]", description: "port (default IPC_PORT or 9876; 0 picks a free one)" }],
+  options: [
+    { flags: "--host <address>", description: "address to bind (default IPC_HOST or 127.0.0.1)" },
+    {
+      flags: "--allow-open",
+      description: "allow an open-mode server (no operator, no IPC_API_KEY) on a non-loopback address",
+    },
+  ],
+  run,
+};
 
 /** Runs `serve` until SIGINT or SIGTERM. */
-export async function run(port: string | undefined, opts: ServeOptions, cmd: Command) {
-  const config = configOf(cmd, {
+export async function run(port: string | undefined, opts: ServeOptions, globals: GlobalOptions) {
+  const config = configOf(globals, {
     ...(port !== undefined ? { port } : {}),
     ...(opts.host ? { host: opts.host } : {}),
   });
