@@ -72,11 +72,21 @@ export type Identity = ReturnType<typeof createIdentity>;
 /** Creates the identity policy over a store. */
 export function createIdentity(o: IdentityOptions) {
   let secureCached = false;
+  let openCheck: Promise<boolean> | undefined;
   const refuse = o.security.refuse;
 
   /** Secure mode is on once an operator exists; it is never switched off, so `true` is cached. */
   async function isSecure(): Promise<boolean> {
-    if (!secureCached) secureCached = await o.store.hasOperator();
+    if (secureCached) return true;
+    // Calls in one turn of the event loop share one look-up (16 connections' sends arrive together);
+    // the next turn asks again, so an operator seeded by another process counts from then on.
+    if (!openCheck) {
+      openCheck = o.store.hasOperator();
+      setImmediate(() => {
+        openCheck = undefined;
+      });
+    }
+    secureCached = await openCheck;
     return secureCached;
   }
 
