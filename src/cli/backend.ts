@@ -10,6 +10,13 @@ import {
 } from "../client/sign.js";
 import type { Config } from "../config.js";
 import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
+import {
+  accessRuleFromWire,
+  registrationFromWire,
+  revocationFromWire,
+  rotationFromWire,
+  sendFromWire,
+} from "../core/wire.js";
 
 /** The operations CLI commands need, the same in local and remote mode. */
 export interface Backend {
@@ -48,10 +55,8 @@ export async function openBackend(config: Config): Promise<Backend> {
     return { ...client, remote: true, close: async () => undefined };
   }
   const queue = await openLocalQueue(config);
-  const signedInput = (m: ClientMessage, key?: KeyObject) => {
-    const sig = key ? signMessageV2(key, m) : undefined;
-    return { ...m, ...(sig ? { signature: sig.signature, signedAt: sig.signed_at, nonce: sig.nonce } : {}) };
-  };
+  const signedInput = (m: ClientMessage, key?: KeyObject) =>
+    sendFromWire(key ? { ...m, ...signMessageV2(key, m) } : m);
   return {
     remote: false,
     send: (m, key) => queue.send(signedInput(m, key)),
@@ -67,44 +72,10 @@ export async function openBackend(config: Config): Promise<Backend> {
     channels: () => queue.channels(),
     agents: () => queue.agents(),
     agentCard: () => queue.agentCard(),
-    revoke: (b) =>
-      queue.identity.revoke({
-        name: b.name,
-        operator: b.operator,
-        signedAt: b.signed_at,
-        nonce: b.nonce,
-        signature: b.signature,
-      }),
-    rotate: (b) =>
-      queue.identity.rotate({
-        name: b.name,
-        publicKey: b.public_key,
-        operator: b.operator,
-        signedAt: b.signed_at,
-        nonce: b.nonce,
-        signature: b.signature,
-      }),
-    setAccess: (effect, b) =>
-      queue.access.setRule({
-        effect,
-        agent: b.agent,
-        pattern: b.pattern,
-        permissions: b.permissions.split(",") as ("read" | "write")[],
-        operator: b.operator,
-        signedAt: b.signed_at,
-        nonce: b.nonce,
-        signature: b.signature,
-      }),
-    register: (b) =>
-      queue.identity.register({
-        name: b.name,
-        publicKey: b.public_key,
-        identity: b.identity,
-        operator: b.operator,
-        signedAt: b.signed_at,
-        nonce: b.nonce,
-        signature: b.signature,
-      }),
+    revoke: (b) => queue.identity.revoke(revocationFromWire(b)),
+    rotate: (b) => queue.identity.rotate(rotationFromWire(b)),
+    setAccess: (effect, b) => queue.access.setRule(accessRuleFromWire(effect, b)),
+    register: (b) => queue.identity.register(registrationFromWire(b)),
     close: () => queue.close(),
   };
 }

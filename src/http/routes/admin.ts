@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Queue } from "../../core/queue.js";
+import { accessRuleFromWire, revocationFromWire, rotationFromWire } from "../../core/wire.js";
 import { validate } from "../input.js";
 
 const operatorSigned = {
@@ -30,42 +31,20 @@ export const accessBody = z.object({
 export function registerAdminRoutes(app: FastifyInstance, queue: Queue): void {
   app.post("/revoke", async (request) => {
     const b = validate(revokeBody, request.body, "body");
-    const message = await queue.identity.revoke({
-      name: b.name,
-      operator: b.operator,
-      signedAt: b.signed_at,
-      nonce: b.nonce,
-      signature: b.signature,
-    });
+    const message = await queue.identity.revoke(revocationFromWire(b));
     return { ok: true, message };
   });
 
   app.post("/rotate", async (request) => {
     const b = validate(rotateBody, request.body, "body");
-    const message = await queue.identity.rotate({
-      name: b.name,
-      publicKey: b.public_key,
-      operator: b.operator,
-      signedAt: b.signed_at,
-      nonce: b.nonce,
-      signature: b.signature,
-    });
+    const message = await queue.identity.rotate(rotationFromWire(b));
     return { ok: true, message };
   });
 
   for (const effect of ["grant", "deny"] as const) {
     app.post(`/${effect}`, async (request) => {
       const b = validate(accessBody, request.body, "body");
-      const message = await queue.access.setRule({
-        effect,
-        agent: b.agent,
-        pattern: b.pattern,
-        permissions: b.permissions.split(",") as ("read" | "write")[],
-        operator: b.operator,
-        signedAt: b.signed_at,
-        nonce: b.nonce,
-        signature: b.signature,
-      });
+      const message = await queue.access.setRule(accessRuleFromWire(effect, b));
       return { ok: true, message };
     });
   }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
 import type { AgentInfo } from "../../core/types.js";
+import { registrationFromWire } from "../../core/wire.js";
 import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import { registerBody } from "../schemas.js";
@@ -21,15 +22,7 @@ export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void
       throw new IpcError("invalid_argument", PRIVATE_KEY_REFUSAL);
     }
     const b = validate(registerBody, body, "body");
-    const message = await queue.identity.register({
-      name: b.name,
-      publicKey: b.public_key,
-      identity: b.identity,
-      operator: b.operator,
-      signedAt: b.signed_at,
-      nonce: b.nonce,
-      signature: b.signature,
-    });
+    const message = await queue.identity.register(registrationFromWire(b));
     return { ok: true, message };
   });
 

@@ -1,9 +1,9 @@
 // Message routes: POST /send, POST /send/batch, GET /messages (optionally a long-poll), POST /ack.
 import type { FastifyInstance } from "fastify";
-import type { z } from "zod";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
-import type { Delivered, SendInput } from "../../core/types.js";
+import type { Delivered } from "../../core/types.js";
+import { sendFromWire } from "../../core/wire.js";
 import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
@@ -16,28 +16,16 @@ export interface MessageRouteContext {
   polls: LongPolls;
 }
 
-function toSendInput(b: z.output<typeof sendBody>): SendInput {
-  return {
-    channel: b.channel,
-    sender: b.sender,
-    content: b.content,
-    signature: b.signature,
-    signedAt: b.signed_at,
-    nonce: b.nonce,
-    key: b.key,
-  };
-}
-
 /** Registers the message routes. Sends carry their own proof (the message signature). */
 export function registerMessageRoutes(app: FastifyInstance, { queue, polls }: MessageRouteContext): void {
   app.post("/send", async (request) => {
-    const r = await queue.send(toSendInput(validate(sendBody, request.body, "body")));
+    const r = await queue.send(sendFromWire(validate(sendBody, request.body, "body")));
     return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
   });
 
   app.post("/send/batch", async (request) => {
     const b = validate(sendBatchBody, request.body, "body");
-    const results = await queue.sendBatch(b.messages.map(toSendInput));
+    const results = await queue.sendBatch(b.messages.map(sendFromWire));
     return { ok: true, ids: results.map((r) => r.id) };
   });
 
