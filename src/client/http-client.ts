@@ -2,7 +2,7 @@
 // sends with the caller's key (v2 messages, request proofs) and turns error bodies back into IpcErrors.
 import type { KeyObject } from "node:crypto";
 import { type ErrorCode, IpcError } from "../core/errors.js";
-import type { AgentInfo, ChannelInfo, Delivered, Health, SendResult } from "../core/types.js";
+import type { AgentInfo, ChannelInfo, Delivered, Health, ReadRequest, SendResult } from "../core/types.js";
 import { requestProofHeaders, signMessageV2 } from "./sign.js";
 
 /** Options of an HTTP client. */
@@ -22,17 +22,11 @@ export interface ClientMessage {
   key?: string;
 }
 
-/** A read through the client. */
-export interface ClientRead {
-  channels: string[];
-  agent: string;
-  limit?: number;
-  peek?: boolean;
-  wait?: boolean;
-  /** Longest wait in ms; the server caps one poll at 300 s, so longer waits poll again. Default: no limit. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
+/**
+ * A read through the client: the core's ReadRequest without the principal (the client proves who it is
+ * with the key it is given). The server caps one poll at 300 s, so longer waits poll again.
+ */
+export type ClientRead = Omit<ReadRequest, "principal">;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "invalid_argument",
