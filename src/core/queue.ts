@@ -1,8 +1,8 @@
 // The core of el-ipc: channels, messages, watermarks and waits, over one Store. Faces call this and
 // nothing else; every policy decision (who may read, which signature counts) is made here or in identity.ts.
-import { didKey, parsePublicKey } from "../crypto/keys.js";
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
 import { type Access, createAccess, type DefaultAccess } from "./access.js";
+import { type AgentCard, buildAgentCard } from "./card.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
@@ -25,7 +25,6 @@ import type {
   SendInput,
   SendResult,
 } from "./types.js";
-import { VERSION } from "./version.js";
 
 /** Options of a queue; every field but `store` has a default. */
 export interface QueueOptions {
@@ -51,17 +50,7 @@ export interface QueueOptions {
   securityEventsPerSecond?: number;
 }
 
-/** The A2A-style agent card served at /.well-known/agent-card.json. */
-export interface AgentCard {
-  name: string;
-  description: string;
-  url: string;
-  version: string;
-  did: string | null;
-  secure_mode: boolean;
-  capabilities: { streaming: boolean; longPolling: boolean; signatures: string[] };
-  endpoints: Record<string, string>;
-}
+export type { AgentCard } from "./card.js";
 
 /** Creates a queue over a store. */
 export function createQueue(options: QueueOptions) {
@@ -391,28 +380,7 @@ export function createQueue(options: QueueOptions) {
 
     /** The agent card; its did:key is derived from the first operator's key. */
     async agentCard(): Promise<AgentCard> {
-      const firstOperator = (await store.listAgents()).find((a) => a.role === "operator");
-      const url = options.card?.url ?? "";
-      return {
-        name: options.card?.name ?? "el-ipc",
-        description:
-          options.card?.description ?? "Message queue for AI coding agents: channels, watermarks, Ed25519",
-        url,
-        version: VERSION,
-        did: firstOperator ? didKey(parsePublicKey(firstOperator.publicKey)) : null,
-        secure_mode: firstOperator !== undefined,
-        capabilities: { streaming: true, longPolling: true, signatures: ["ed25519-ref", "ed25519-v2"] },
-        endpoints: {
-          send: `${url}/send`,
-          messages: `${url}/messages`,
-          stream: `${url}/stream`,
-          ack: `${url}/ack`,
-          channels: `${url}/channels`,
-          agents: `${url}/agents`,
-          register: `${url}/register`,
-          health: `${url}/health`,
-        },
-      };
+      return buildAgentCard(await store.listAgents(), options.card ?? {});
     },
 
     /** Runs one maintenance pass now: retention (QueueOptions.retention), then expired replay proofs. */
