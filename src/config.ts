@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { IpcError } from "./core/errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
 import type { RetentionPolicy } from "./core/maintenance.js";
+import type { QueueOptions } from "./core/queue.js";
 
 /** Everything a face needs to start. */
 export interface Config {
@@ -197,5 +198,17 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
       positiveInt("IPC_REPLAY_WINDOW_SECONDS", env.IPC_REPLAY_WINDOW_SECONDS, 300, 86_400) * 1000,
     retention: parseRetention(env.IPC_RETENTION),
     security: resolveSecurity(env),
+  };
+}
+
+/** The queue options a configuration sets (all but the store), so every face builds its queue alike. */
+export function queueOptionsOf(config: Config): Omit<QueueOptions, "store"> {
+  return {
+    limits: config.limits,
+    replayWindowMs: config.replayWindowMs,
+    card: config.card,
+    retention: config.retention,
+    defaultAccess: config.security.defaultAccess,
+    securityEventsPerSecond: config.security.eventsPerSecond,
   };
 }

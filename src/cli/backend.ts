@@ -8,7 +8,7 @@ import {
   type signRevocation,
   type signRotation,
 } from "../client/sign.js";
-import type { Config } from "../config.js";
+import { type Config, queueOptionsOf } from "../config.js";
 import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
 import {
   accessRuleFromWire,
@@ -87,11 +87,9 @@ export async function openLocalQueue(config: Config) {
     import("../core/queue.js"),
   ]);
   return createQueue({
-    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
-    limits: config.limits,
-    replayWindowMs: config.replayWindowMs,
-    card: config.card,
+    ...queueOptionsOf(config),
     // No _security writes here: whoever runs the CLI on the database file already has full access to it.
-    defaultAccess: config.security.defaultAccess,
+    securityEventsPerSecond: 0,
+    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
   });
 }

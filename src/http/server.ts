@@ -1,7 +1,7 @@
 // The HTTP face of el-ipc: a fastify server over one Queue. Routes parse input, call the core and
 // format its answers; who may do what is decided in the core.
 import fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
-import type { Config } from "../config.js";
+import { type Config, queueOptionsOf } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
 import { createQueue, type Queue } from "../core/queue.js";
@@ -181,15 +181,7 @@ export async function startHttpServer(
   opts: StartHttpServerOptions = {},
 ): Promise<RunningHttpServer> {
   const store = createSqliteStore({ path: config.dbPath, sync: config.sync });
-  const queue = createQueue({
-    store,
-    limits: config.limits,
-    replayWindowMs: config.replayWindowMs,
-    card: config.card,
-    retention: config.retention,
-    defaultAccess: config.security.defaultAccess,
-    securityEventsPerSecond: config.security.eventsPerSecond,
-  });
+  const queue = createQueue({ ...queueOptionsOf(config), store });
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
   if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.identity.isSecure())) {
     await queue.close();

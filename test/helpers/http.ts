@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Config, resolveConfig } from "../../src/config.js";
+import { type Config, queueOptionsOf, resolveConfig } from "../../src/config.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import { createHttpServer, type RunningHttpServer, startHttpServer } from "../../src/http/server.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
@@ -34,11 +34,8 @@ export async function injectServer(env: NodeJS.ProcessEnv = {}): Promise<InjectS
   const t = tempDir();
   const config = testConfig(t.dbPath, env);
   const queue = createQueue({
+    ...queueOptionsOf(config),
     store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
-    limits: config.limits,
-    replayWindowMs: config.replayWindowMs,
-    defaultAccess: config.security.defaultAccess,
-    securityEventsPerSecond: config.security.eventsPerSecond,
   });
   const app = createHttpServer({ queue, config, logLevel: "silent" });
   await app.ready();

@@ -13,7 +13,7 @@ import {
   signRevocation,
   signRotation,
 } from "../../src/client/sign.js";
-import type { Config } from "../../src/config.js";
+import { type Config, queueOptionsOf } from "../../src/config.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { SecurityEvent } from "../../src/core/security-log.js";
 import type { Delivered } from "../../src/core/types.js";
@@ -111,11 +111,8 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
   const config = testConfig(t.dbPath, o.env ?? {});
   const events: SecurityEvent[] = [];
   const queue = createQueue({
+    ...queueOptionsOf(config),
     store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
-    limits: config.limits,
-    replayWindowMs: config.replayWindowMs,
-    defaultAccess: config.security.defaultAccess,
-    securityEventsPerSecond: config.security.eventsPerSecond,
     onSecurityEvent: (e) => events.push(e),
   });
   // Seeded before the server is ready, so the server starts in secure mode.
