@@ -156,6 +156,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await readAll("general"), []);
       });
 
+      it("fails a single failing message alone, keeping the single messages beside it", async () => {
+        const broken = { ...msg("general", "x"), content: null } as unknown as NewMessage;
+        const [before, failing, after] = await Promise.allSettled([
+          store.append([msg("build", "one")]),
+          store.append([broken]),
+          store.append([msg("build", "two")]),
+        ]);
+        assert.equal(failing?.status, "rejected");
+        assert.equal(before?.status, "fulfilled");
+        assert.equal(after?.status, "fulfilled");
+        assert.deepEqual(contents(await readAll("build")), ["one", "two"]);
+        assert.deepEqual(await readAll("general"), []);
+      });
+
       it("gives 200 concurrent appends distinct ids, all readable", async () => {
         const results = await Promise.all(
           Array.from({ length: 200 }, (_, i) => store.append([msg(`c${i % 3}`, `m${i}`)])),
@@ -414,6 +428,31 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         );
         await store.advanceWatermark("carol", "general", 0);
         assert.equal((await store.getWatermarks("carol", ["general"])).get("general"), 9);
+      });
+
+      it("answers many look-ups made at once, each with its own agent's positions", async () => {
+        for (let i = 0; i < 300; i++) await store.advanceWatermark(`w${i}`, i % 2 ? "odd" : "even", i + 1);
+        const asked = Array.from({ length: 400 }, (_, i) =>
+          store.getWatermarks(`w${i}`, i % 3 === 0 ? ["even", "odd", "none"] : ["even"]),
+        );
+        // The same agent twice in one turn, and a call with no channels at all.
+        asked.push(store.getWatermarks("w2", ["even"]), store.getWatermarks("w2", []));
+        const got = await Promise.all(asked);
+        got.slice(0, 400).forEach((marks, i) => {
+          const even = i < 300 && i % 2 === 0 ? i + 1 : 0;
+          const odd = i < 300 && i % 2 === 1 ? i + 1 : 0;
+          const want: [string, number][] =
+            i % 3 === 0
+              ? [
+                  ["even", even],
+                  ["odd", odd],
+                  ["none", 0],
+                ]
+              : [["even", even]];
+          assert.deepEqual([...marks], want, `w${i}`);
+        });
+        assert.deepEqual([...(got[400] ?? [])], [["even", 3]]);
+        assert.deepEqual([...(got[401] ?? [])], []);
       });
     });
 

@@ -1,0 +1,329 @@
+// The message part of the SQLite store: appends committed together (group commit), reads, and watermarks,
+// with the calls of one event-loop turn batched so a fan-out to thousands of readers costs a few queries.
+import type Database from "better-sqlite3";
+import { IpcError } from "../../core/errors.js";
+import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Position, Store } from "../types.js";
+import { createBatcher, type Outcome } from "./batcher.js";
+
+/** Idempotency keys are remembered this long (ms). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** What the message methods need from the store that owns the connection. */
+export interface MessageStoreOptions {
+  db: Database.Database;
+  /** True once the store closed. */
+  isClosed: () => boolean;
+  /** Maps a SQLite error to an IpcError (busy, full); other errors unchanged. */
+  mapError: (e: unknown) => unknown;
+}
+
+/** The Store methods this file implements, and `flush` for close. */
+export type MessageMethods = Pick<
+  Store,
+  | "append"
+  | "readAfter"
+  | "lastId"
+  | "countAfter"
+  | "getWatermarks"
+  | "advanceWatermark"
+  | "listChannels"
+  | "changesSince"
+  | "useProof"
+  | "pruneExpired"
+> & {
+  /** Commits the appends and watermark moves still waiting for their turn. */
+  flush(): void;
+};
+
+interface MessageRow {
+  id: number;
+  channel: string;
+  sender: string;
+  content: string;
+  created_at: number;
+  signature: string | null;
+  sig_version: number;
+  sig_timestamp: number | null;
+  sig_nonce: string | null;
+}
+
+const MESSAGE_COLUMNS =
+  "id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce";
+
+function toMessage(r: MessageRow): MessageRecord {
+  return {
+    id: r.id,
+    channel: r.channel,
+    sender: r.sender,
+    content: r.content,
+    timestamp: r.created_at,
+    signature: r.signature ?? "",
+    sigVersion: (r.sig_version === 1 || r.sig_version === 2 ? r.sig_version : 0) as 0 | 1 | 2,
+    sigTimestamp: r.sig_timestamp,
+    sigNonce: r.sig_nonce,
+  };
+}
+
+/** Thrown inside a call's savepoint to undo the call when one of its messages was a replay. */
+class CallReplayed extends Error {}
+
+interface WatermarkMove {
+  agent: string;
+  channel: string;
+  id: number;
+}
+
+interface WatermarkQuery {
+  agent: string;
+  channels: string[];
+}
+
+/** Creates the message methods of one SQLite connection. */
+export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
+  const { db } = o;
+  const stmt = {
+    insert: db.prepare(
+      "INSERT INTO messages (channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    useProof: db.prepare("INSERT OR IGNORE INTO used_proofs (key, expires_at) VALUES (?, ?)"),
+    findIdem: db.prepare(
+      "SELECT message_id FROM idempotency WHERE sender = ? AND key = ? AND expires_at > ?",
+    ),
+    putIdem: db.prepare(
+      "INSERT OR REPLACE INTO idempotency (sender, key, message_id, expires_at) VALUES (?, ?, ?, ?)",
+    ),
+    countAfter: db.prepare("SELECT COUNT(*) AS n FROM messages WHERE channel = ? AND id > ?"),
+    watermark: db.prepare("SELECT last_id FROM watermarks WHERE agent = ? AND channel = ?").pluck(),
+    // Many agents' watermarks on one channel at once; the agents come as a JSON array.
+    watermarks: db.prepare(
+      "SELECT agent, last_id FROM watermarks WHERE channel = ? AND agent IN (SELECT value FROM json_each(?))",
+    ),
+    advance: db.prepare(
+      "INSERT INTO watermarks (agent, channel, last_id) VALUES (?, ?, ?) ON CONFLICT (agent, channel) DO UPDATE SET last_id = MAX(COALESCE(last_id, 0), excluded.last_id)",
+    ),
+    channels: db.prepare(
+      "SELECT c.channel AS channel, c.n AS count, m.created_at AS last FROM (SELECT channel, COUNT(*) AS n, MAX(id) AS top FROM messages GROUP BY channel) c JOIN messages m ON m.id = c.top ORDER BY m.created_at DESC, c.channel",
+    ),
+    changes: db.prepare("SELECT channel, MAX(id) AS top FROM messages WHERE id > ? GROUP BY channel"),
+    lastId: db.prepare("SELECT MAX(id) FROM messages").pluck(),
+    pruneProofs: db.prepare("DELETE FROM used_proofs WHERE expires_at IS NOT NULL AND expires_at < ?"),
+    pruneIdem: db.prepare("DELETE FROM idempotency WHERE expires_at < ?"),
+  };
+
+  // One statement per number of channels read at once, prepared on first use.
+  const readStatements = new Map<number, Database.Statement>();
+  function readStatement(n: number): Database.Statement {
+    let s = readStatements.get(n);
+    if (!s) {
+      const one = `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages WHERE channel = ? AND id > ? ORDER BY id LIMIT ?)`;
+      s = db.prepare(`${Array.from({ length: n }, () => one).join(" UNION ALL ")} ORDER BY id LIMIT ?`);
+      readStatements.set(n, s);
+    }
+    return s;
+  }
+
+  function appendOne(m: NewMessage): AppendResult {
+    if (m.idempotencyKey !== undefined) {
+      const prior = stmt.findIdem.get(m.sender, m.idempotencyKey, Math.round(m.timestamp * 1000)) as
+        | { message_id: number }
+        | undefined;
+      if (prior) return { id: prior.message_id, duplicate: true };
+    }
+    if (m.replayGuard && stmt.useProof.run(m.replayGuard.key, m.replayGuard.expiresAt).changes === 0) {
+      return { replayed: true };
+    }
+    const id = Number(
+      stmt.insert.run(
+        m.channel,
+        m.sender,
+        m.content,
+        m.timestamp,
+        m.signature,
+        m.sigVersion,
+        m.sigTimestamp,
+        m.sigNonce,
+      ).lastInsertRowid,
+    );
+    if (m.idempotencyKey !== undefined) {
+      stmt.putIdem.run(
+        m.sender,
+        m.idempotencyKey,
+        id,
+        Math.round(m.timestamp * 1000) + IDEMPOTENCY_WINDOW_MS,
+      );
+    }
+    return { id, duplicate: false };
+  }
+
+  // A call that writes more than one row runs in its own savepoint inside the shared transaction, so a
+  // call with a replayed message (or a failing one) is undone on its own and the calls beside it stay.
+  const appendCall = db.transaction((msgs: NewMessage[]): AppendResult[] => {
+    const results = msgs.map(appendOne);
+    if (results.some((r) => "replayed" in r)) throw new CallReplayed();
+    return results;
+  });
+  // A single insert with no proof or key needs no savepoint: a failed statement leaves nothing behind.
+  const writesOneRow = (msgs: NewMessage[]): boolean =>
+    msgs.length === 1 && !msgs[0]?.replayGuard && msgs[0]?.idempotencyKey === undefined;
+  const commitAppends = db.transaction((batch: NewMessage[][]): Outcome<AppendResult[]>[] =>
+    batch.map((msgs): Outcome<AppendResult[]> => {
+      try {
+        return { value: writesOneRow(msgs) ? [appendOne(msgs[0] as NewMessage)] : appendCall(msgs) };
+      } catch (e) {
+        if (e instanceof CallReplayed) return { value: msgs.map(() => ({ replayed: true }) as const) };
+        // SQLite abandoned the whole transaction (disk full, I/O error): fail every call of the group.
+        if (!db.inTransaction) throw e;
+        return { error: e };
+      }
+    }),
+  );
+  const appends = createBatcher<NewMessage[], AppendResult[]>({
+    schedule: setImmediate,
+    run: (batch) => {
+      const out = commitAppends.immediate(batch);
+      readCache.clear();
+      return out;
+    },
+    mapError: o.mapError,
+  });
+
+  const advanceAll = db.transaction((batch: WatermarkMove[]) => {
+    for (const m of batch) stmt.advance.run(m.agent, m.channel, m.id);
+  });
+  const moves = createBatcher<WatermarkMove, void>({
+    schedule: setImmediate,
+    run: (batch) => {
+      advanceAll.immediate(batch);
+      return batch.map(() => ({ value: undefined }));
+    },
+    mapError: o.mapError,
+  });
+
+  // Readers woken together each ask for their watermarks: one query per channel answers them all.
+  const marks = createBatcher<WatermarkQuery, Map<string, number>>({
+    schedule: queueMicrotask,
+    run: (batch) => {
+      const byChannel = new Map<string, Set<string>>();
+      for (const q of batch) {
+        for (const c of q.channels) {
+          let agents = byChannel.get(c);
+          if (!agents) {
+            agents = new Set();
+            byChannel.set(c, agents);
+          }
+          agents.add(q.agent);
+        }
+      }
+      const found = new Map<string, Map<string, number>>();
+      for (const [channel, agents] of byChannel) {
+        const m = new Map<string, number>();
+        if (agents.size === 1) {
+          const [agent] = agents as Set<string> & [string];
+          m.set(agent, (stmt.watermark.get(agent, channel) as number | null) ?? 0);
+        } else {
+          const rows = stmt.watermarks.all(channel, JSON.stringify([...agents])) as {
+            agent: string;
+            last_id: number | null;
+          }[];
+          for (const r of rows) m.set(r.agent, r.last_id ?? 0);
+        }
+        found.set(channel, m);
+      }
+      return batch.map((q) => ({
+        value: new Map(q.channels.map((c) => [c, found.get(c)?.get(q.agent) ?? 0])),
+      }));
+    },
+    mapError: o.mapError,
+  });
+
+  // Readers woken together ask the same question; it is answered once per turn of the event loop.
+  // The cache is emptied after every commit of this connection and at the end of the turn.
+  const readCache = new Map<string, MessageRecord[]>();
+  const clearReadCache = (): void => readCache.clear();
+
+  const closedError = (): Promise<never> => Promise.reject(new IpcError("unavailable", "store is closed"));
+
+  return {
+    append(messages) {
+      if (o.isClosed()) return closedError();
+      if (messages.length === 0) return Promise.resolve([]);
+      return appends.push(messages);
+    },
+    async readAfter(positions: Position[], limit: number) {
+      let args: (string | number)[];
+      let key: string;
+      const only = positions.length === 1 ? positions[0] : undefined;
+      if (only) {
+        // The common case, kept cheap: a fan-out asks it thousands of times in one turn.
+        args = [only.channel, only.after, limit, limit];
+        key = `1\u0000${only.channel}\u0000${only.after}\u0000${limit}`;
+      } else {
+        // A channel listed twice is read once, from its lower position, so no message comes back twice.
+        const after = new Map<string, number>();
+        for (const p of positions) after.set(p.channel, Math.min(p.after, after.get(p.channel) ?? p.after));
+        if (after.size === 0) return [];
+        args = [];
+        for (const [channel, id] of after) args.push(channel, id, limit);
+        args.push(limit);
+        key = JSON.stringify(args);
+      }
+      let rows = readCache.get(key);
+      if (!rows) {
+        rows = (readStatement((args.length - 1) / 3).all(...args) as MessageRow[]).map(toMessage);
+        if (readCache.size === 0) setImmediate(clearReadCache);
+        readCache.set(key, rows);
+      }
+      return rows.slice();
+    },
+    async lastId() {
+      return (stmt.lastId.get() as number | null) ?? 0;
+    },
+    async countAfter(channel, after) {
+      return (stmt.countAfter.get(channel, after) as { n: number }).n;
+    },
+    getWatermarks(agent, channels) {
+      if (o.isClosed()) return closedError();
+      if (channels.length === 0) return Promise.resolve(new Map());
+      return marks.push({ agent, channels });
+    },
+    advanceWatermark(agent, channel, id) {
+      if (o.isClosed()) return closedError();
+      return moves.push({ agent, channel, id });
+    },
+    async listChannels(): Promise<ChannelSummary[]> {
+      return (stmt.channels.all() as { channel: string; count: number; last: number }[]).map((r) => ({
+        channel: r.channel,
+        count: r.count,
+        lastMessage: r.last,
+      }));
+    },
+    async changesSince(afterId) {
+      const rows = stmt.changes.all(afterId) as { channel: string; top: number }[];
+      let lastId = afterId;
+      for (const r of rows) lastId = Math.max(lastId, r.top);
+      return { lastId, channels: rows.map((r) => r.channel) };
+    },
+    async useProof(guard) {
+      try {
+        return stmt.useProof.run(guard.key, guard.expiresAt).changes === 1;
+      } catch (e) {
+        throw o.mapError(e);
+      }
+    },
+    async pruneExpired(now) {
+      try {
+        db.transaction(() => {
+          stmt.pruneProofs.run(now);
+          stmt.pruneIdem.run(now);
+        }).immediate();
+      } catch (e) {
+        throw o.mapError(e);
+      }
+    },
+    flush() {
+      appends.flush();
+      moves.flush();
+      marks.flush();
+    },
+  };
+}
