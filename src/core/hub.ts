@@ -128,7 +128,10 @@ export function createHub(store: Store): Hub {
       for (const c of channels) {
         const set = byChannel.get(c);
         if (!set) continue;
-        for (const w of [...set]) w.finish("woken");
+        // Detached first: every waiter of the channel goes, so nobody deletes itself from the set
+        // one by one (thousands of deletes that shrink and rehash it again and again).
+        byChannel.delete(c);
+        for (const w of set) w.finish("woken");
       }
     },
     size: () => count,

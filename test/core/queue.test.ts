@@ -178,6 +178,33 @@ describe("queue in open mode", () => {
     assert.equal(await watermark(c, "bob", "general"), sent.id);
   });
 
+  it("wakes a thousand readers of one channel at once, each with the message, each watermark moved", async () => {
+    const agents = Array.from({ length: 1000 }, (_, i) => `r${i}`);
+    const waiting = agents.map((a) => read(a, ["fan"], { wait: true }));
+    // One of them also waits on a second channel; it must leave that channel's waiters too.
+    const both = read("both", ["quiet", "fan"], { wait: true });
+    await parked(c.q, agents.length + 1);
+    const sent = await send("fan", "to everyone");
+    const got = await Promise.all([...waiting, both]);
+    for (const [i, msgs] of got.entries()) {
+      assert.deepEqual(
+        msgs.map((m) => [m.id, m.channel, m.content]),
+        [[sent.id, "fan", "to everyone"]],
+        `reader ${i}`,
+      );
+    }
+    assert.equal(c.q.hub.size(), 0);
+    for (const a of ["r0", "r500", "r999", "both"]) assert.equal(await watermark(c, a, "fan"), sent.id);
+    // The channels are free for the next waiters.
+    const next = read("r1", ["quiet"], { wait: true });
+    await parked(c.q);
+    await send("quiet", "later");
+    assert.deepEqual(
+      (await next).map((m) => m.content),
+      ["later"],
+    );
+  });
+
   it("wakes a read waiting on several channels for any of them", async () => {
     const waiting = read("bob", ["general", "build"], { wait: true });
     await parked(c.q);
