@@ -1,6 +1,7 @@
 // Shapes of the HTTP requests (reference JSON field names). They check types only; names, sizes and
 // signatures are the core's to judge.
 import { z } from "zod";
+import { validate } from "./input.js";
 
 /** The longest long-poll a client may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 300;
@@ -20,6 +21,41 @@ export const sendBody = z.object({
 
 /** POST /send/batch. */
 export const sendBatchBody = z.object({ messages: z.array(sendBody).min(1) });
+
+type SendBody = z.output<typeof sendBody>;
+
+const optional = (v: unknown, type: "string" | "int"): boolean =>
+  v === undefined || (type === "string" ? typeof v === "string" : Number.isSafeInteger(v));
+
+/** True when `b` passes `sendBody` as it is (the check zod makes, written out for the hot path). */
+function isSendBody(b: unknown): b is SendBody {
+  if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
+  const m = b as Record<string, unknown>;
+  return (
+    typeof m.channel === "string" &&
+    typeof m.sender === "string" &&
+    typeof m.content === "string" &&
+    optional(m.signature, "string") &&
+    optional(m.signed_at, "int") &&
+    optional(m.nonce, "string") &&
+    optional(m.key, "string")
+  );
+}
+
+/**
+ * The body of POST /send. Validating with zod costs about a tenth of a send, so well-formed bodies
+ * (nearly all) pass a plain check and zod only explains what is wrong with the others.
+ */
+export function parseSendBody(input: unknown): SendBody {
+  return isSendBody(input) ? input : validate(sendBody, input, "body");
+}
+
+/** The body of POST /send/batch, checked as parseSendBody checks one message. */
+export function parseSendBatchBody(input: unknown): { messages: SendBody[] } {
+  const messages = (input as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(messages) && messages.length > 0 && messages.every(isSendBody)) return { messages };
+  return validate(sendBatchBody, input, "body");
+}
 
 /** POST /register: an operator-signed registration. */
 export const registerBody = z.object({

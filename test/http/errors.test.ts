@@ -62,6 +62,22 @@ describe("HTTP bad input", () => {
       /^signed_at must be/,
     );
     assertError(
+      await post("/send", { channel: "a", sender: "b", content: "x", signed_at: 1.5 }),
+      400,
+      /^signed_at must be an integer/,
+    );
+    assertError(
+      await post("/send", { channel: "a", sender: "b", content: "x", key: 7 }),
+      400,
+      /^key must be/,
+    );
+    assertError(await post("/send", "null"), 400, /^body must be a JSON object/);
+    assertError(
+      await post("/send/batch", { messages: [{ channel: "a", sender: "b", content: "x" }, "no"] }),
+      400,
+      /^messages\[1\] must be a JSON object/,
+    );
+    assertError(
       await post("/send/batch", { messages: [{ channel: "a", sender: "b", content: 1 }] }),
       400,
       /^messages\[0\]\.content must be a string/,

@@ -138,6 +138,9 @@ describe("HTTP server shutdown", () => {
     assert.ok(Date.now() - t0 < 2000, `close took ${Date.now() - t0} ms`);
     const res = await poll;
     assert.equal(res.status, 200);
+    // The answer tells the client not to reuse a connection of a server that is going away.
+    assert.equal(res.headers.get("connection"), "close");
+    assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
     assert.deepEqual(await res.json(), []);
     await assert.rejects(fetch(`${s.url}/health`));
     await assert.rejects(s.queue.send({ channel: "bye", sender: "x", content: "closed" }));

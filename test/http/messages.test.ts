@@ -41,6 +41,21 @@ describe("HTTP message routes (open mode)", () => {
     assert.equal((await read("channel=general&agent=carol")).length, 1);
   });
 
+  it("answers reads as UTF-8 JSON with their length, and ignores unknown fields of a send", async () => {
+    const sent = await send({ channel: "heads", sender: "alice", content: "é", extra: { any: "thing" } });
+    assert.equal(sent.statusCode, 200, sent.body);
+    for (const wait of ["false", "true"]) {
+      if (wait === "true") await send({ channel: "heads", sender: "alice", content: "é" });
+      const r = await s.app.inject({ method: "GET", url: `/messages?channel=heads&agent=bob&wait=${wait}` });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(r.headers["content-type"], "application/json; charset=utf-8");
+      assert.equal(Number(r.headers["content-length"]), Buffer.byteLength(r.body));
+      const [m] = r.json() as Delivered[];
+      assert.deepEqual(Object.keys(m ?? {}).sort(), ["channel", "content", "id", "sender", "timestamp"]);
+      assert.equal(m?.content, "é");
+    }
+  });
+
   it("peek does not move the watermark; ack does", async () => {
     const id = (await send({ channel: "peeky", sender: "alice", content: "one" })).json().id as number;
     const first = await read("channel=peeky&agent=bob&peek=true");
