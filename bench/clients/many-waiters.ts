@@ -1,21 +1,21 @@
 // Bench client for figures 5 and 6: parks `n` long-polls (distinct agents, one channel, one socket each)
 // on the server with pid `pid`, waits until the server is idle, then either sends one message and times
 // its delivery to all of them (fanout) or reads the server's memory (park).
-// Usage: many-waiters <url> <pid> <n> <fanout|park> <wait-timeout-s>
+// Usage: many-waiters <url> <pid> <n> <fanout|park> [wait-timeout-s] [channel]
 import { Agent } from "node:http";
 import { cpuSplitOf, memoryOf, waitIdle } from "../lib/procs.js";
 import { type Answer, call } from "./http.js";
 
-const [url, pidArg, nArg, mode, timeoutArg] = process.argv.slice(2);
+const [url, pidArg, nArg, mode, timeoutArg, channelArg] = process.argv.slice(2);
 if (!url || !pidArg || !nArg || (mode !== "fanout" && mode !== "park")) {
-  process.stderr.write("usage: many-waiters <url> <pid> <n> <fanout|park> [wait-timeout-s]\n");
+  process.stderr.write("usage: many-waiters <url> <pid> <n> <fanout|park> [wait-timeout-s] [channel]\n");
   process.exit(2);
 }
 const pid = Number(pidArg);
 const n = Number(nArg);
 const waitS = Number(timeoutArg ?? 60);
 const CHUNK = 200;
-const channel = `many-${mode}`;
+const channel = channelArg ?? `many-${mode}`;
 
 const before = memoryOf(pid);
 const pollAgent = new Agent({ keepAlive: true, maxSockets: n + 16 });

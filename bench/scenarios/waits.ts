@@ -55,33 +55,49 @@ interface FanoutResult {
   allMs: number | null;
 }
 
-/** Figure 5: one message fanned out to 5,000 waiting readers on one channel. */
+/** Fan-out rounds measured after the warm-up round; the figure is their median. */
+const FANOUT_ROUNDS = 3;
+
+/**
+ * Figure 5: one message fanned out to 5,000 waiting readers on one channel. One server, one warm-up
+ * round (the first burst runs in V8's interpreter and is reported apart), then FANOUT_ROUNDS measured
+ * rounds, each with 5,000 fresh polls; the figure is their median, with the range beside it.
+ */
 export async function fanout(ctx: BenchContext): Promise<Figure> {
   const n = 5000;
-  progress(`figure 5: ${count(n)} parked long-polls, then one send`);
+  progress(`figure 5: ${count(n)} parked long-polls, then one send; 1 warm-up + ${FANOUT_ROUNDS} rounds`);
   const s = await startElIpc(ctx, "fanout");
-  let r: FanoutResult;
+  const rounds: FanoutResult[] = [];
   try {
-    r = await runClient(client(ctx, "many-waiters"), [s.url, String(s.pid), String(n), "fanout", "120"], {
-      timeoutMs: 180_000,
-    });
+    for (let i = 0; i <= FANOUT_ROUNDS; i++) {
+      const args = [s.url, String(s.pid), String(n), "fanout", "120", `fan-${i}`];
+      rounds.push(await runClient<FanoutResult>(client(ctx, "many-waiters"), args, { timeoutMs: 180_000 }));
+    }
   } finally {
     await s.finish();
   }
-  const all = r.allMs ?? Number.POSITIVE_INFINITY;
+  const [cold, ...measured] = rounds as [FanoutResult, ...FanoutResult[]];
+  const times = measured.map((r) => r.allMs ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? Number.POSITIVE_INFINITY;
+  const r = measured.find((m) => (m.allMs ?? Number.POSITIVE_INFINITY) === median) ?? cold;
+  const allDelivered = rounds.every((m) => m.delivered === n);
   const notes = [
-    `${count(r.delivered)} of ${count(n)} readers got the message; first after ${ms(r.firstMs ?? Number.NaN)}, half after ${ms(r.p50Ms ?? Number.NaN)}; the send itself answered in ${ms(r.sendMs)}; from the send to the last delivery the server used ${ms(r.serverUserMs)} of user and ${ms(r.serverSysMs)} of kernel CPU time; opening the polls took ${ms(r.openMs)}`,
+    `median of ${FANOUT_ROUNDS} rounds, each ${count(n)} fresh polls on one server: ${times.map(ms).join(", ")}; the warm-up round before them (cold code): ${ms(cold.allMs ?? Number.NaN)}`,
+    `median round: first delivery after ${ms(r.firstMs ?? Number.NaN)}, half after ${ms(r.p50Ms ?? Number.NaN)}; the send itself answered in ${ms(r.sendMs)}; from the send to the last delivery the server used ${ms(r.serverUserMs)} of user and ${ms(r.serverSysMs)} of kernel CPU time; opening the polls took ${ms(r.openMs)}`,
   ];
-  if (r.early > 0) notes.push(`${r.early} polls ended before the send`);
-  if (!r.idle) notes.push("the server never went idle before the send (were all polls parked?)");
+  const early = rounds.reduce((a, m) => a + m.early, 0);
+  if (early > 0) notes.push(`${early} polls ended before the send`);
+  if (!rounds.every((m) => m.idle))
+    notes.push("the server never went idle before a send (were all polls parked?)");
+  if (!allDelivered) notes.push(`delivered per round: ${rounds.map((m) => m.delivered).join(", ")}`);
   return {
     id: 5,
     figure: "one message fanned out to 5,000 waiting readers, all delivered",
     target: "≤ 500 ms",
-    measured: `${ms(all)} (${count(r.delivered)}/${count(n)} delivered)`,
-    pass: all <= 500 && r.delivered === n,
+    measured: `${ms(median)} median (range ${ms(times[0] ?? Number.NaN)}-${ms(times[times.length - 1] ?? Number.NaN)}; all ${count(n)} delivered in every round: ${allDelivered ? "yes" : "no"})`,
+    pass: median <= 500 && allDelivered,
     notes,
-    values: r as unknown as Record<string, unknown>,
+    values: { cold, rounds: measured } as unknown as Record<string, unknown>,
   };
 }
 
