@@ -2,6 +2,7 @@
 // nothing else; every policy decision (who may read, which signature counts) is made here or in identity.ts.
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
 import { type Access, createAccess, type DefaultAccess } from "./access.js";
+import { createCallerChecks } from "./callers.js";
 import { type AgentCard, buildAgentCard } from "./card.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
@@ -88,50 +89,7 @@ export function createQueue(options: QueueOptions) {
     isClosing: () => closed,
   });
 
-  /** In secure mode the caller must have proven it is `agent`. */
-  async function checkActingAs(agent: string, principal: Principal, action = "read"): Promise<void> {
-    if (!(await identity.isSecure())) return;
-    if (!principal) {
-      throw security.refuse(
-        "unauthenticated",
-        "unauthorized",
-        `secure mode is on: prove you are ${agent} with its key`,
-        { action, agent },
-      );
-    }
-    if (principal.agent !== agent) {
-      throw security.refuse("forbidden", "forbidden", `authenticated as ${principal.agent}, not ${agent}`, {
-        action,
-        agent: principal.agent,
-      });
-    }
-    await identity.activeAgent(agent, { action });
-  }
-
-  /** In secure mode a listing needs a proven, active caller; open mode and local callers (undefined) need none. */
-  async function checkCaller(caller: Principal | undefined, action: string): Promise<Principal> {
-    if (caller === undefined || !(await identity.isSecure())) return null;
-    if (!caller) {
-      throw security.refuse(
-        "unauthenticated",
-        "unauthorized",
-        `secure mode is on: ${action} needs a registered identity (a request proof; el-ipc: --key <file> --as <agent>)`,
-        { action },
-      );
-    }
-    await identity.activeAgent(caller.agent, { action });
-    return caller;
-  }
-
-  /** Checks that `principal` may read `channels` as `agent`; returns the checked agent name. */
-  async function checkReader(channels: string[], agentName: string, principal: Principal): Promise<string> {
-    const agent = checkName("agent", agentName);
-    if (channels.length === 0) throw new IpcError("invalid_argument", "channel is required");
-    for (const c of channels) checkName("channel", c);
-    await checkActingAs(agent, principal);
-    await access.authorize(principal, agent, channels, "read");
-    return agent;
-  }
+  const { checkCaller, checkReader } = createCallerChecks({ identity, access, security });
 
   async function prepare(input: SendInput): Promise<NewMessage> {
     const channel = checkName("channel", input.channel);

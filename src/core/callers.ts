@@ -1,0 +1,65 @@
+// Who may act as whom: in secure mode a reader must have proven it is the agent it reads as (and that
+// agent must be active and allowed on the channels); a listing needs a proven, active caller.
+import type { Access } from "./access.js";
+import { IpcError } from "./errors.js";
+import type { Identity } from "./identity.js";
+import { checkName } from "./limits.js";
+import type { SecurityLog } from "./security-log.js";
+import type { Principal } from "./types.js";
+
+/** What the caller checks need. */
+export interface CallerCheckOptions {
+  identity: Identity;
+  access: Access;
+  security: SecurityLog;
+}
+
+/** Creates the caller checks of one queue. */
+export function createCallerChecks({ identity, access, security }: CallerCheckOptions) {
+  /** In secure mode the caller must have proven it is `agent`. */
+  async function checkActingAs(agent: string, principal: Principal, action = "read"): Promise<void> {
+    if (!(await identity.isSecure())) return;
+    if (!principal) {
+      throw security.refuse(
+        "unauthenticated",
+        "unauthorized",
+        `secure mode is on: prove you are ${agent} with its key`,
+        { action, agent },
+      );
+    }
+    if (principal.agent !== agent) {
+      throw security.refuse("forbidden", "forbidden", `authenticated as ${principal.agent}, not ${agent}`, {
+        action,
+        agent: principal.agent,
+      });
+    }
+    await identity.activeAgent(agent, { action });
+  }
+
+  /** In secure mode a listing needs a proven, active caller; open mode and local callers (undefined) need none. */
+  async function checkCaller(caller: Principal | undefined, action: string): Promise<Principal> {
+    if (caller === undefined || !(await identity.isSecure())) return null;
+    if (!caller) {
+      throw security.refuse(
+        "unauthenticated",
+        "unauthorized",
+        `secure mode is on: ${action} needs a registered identity (a request proof; el-ipc: --key <file> --as <agent>)`,
+        { action },
+      );
+    }
+    await identity.activeAgent(caller.agent, { action });
+    return caller;
+  }
+
+  /** Checks that `principal` may read `channels` as `agent`; returns the checked agent name. */
+  async function checkReader(channels: string[], agentName: string, principal: Principal): Promise<string> {
+    const agent = checkName("agent", agentName);
+    if (channels.length === 0) throw new IpcError("invalid_argument", "channel is required");
+    for (const c of channels) checkName("channel", c);
+    await checkActingAs(agent, principal);
+    await access.authorize(principal, agent, channels, "read");
+    return agent;
+  }
+
+  return { checkActingAs, checkCaller, checkReader };
+}
