@@ -335,12 +335,17 @@ export function createQueue(options: QueueOptions) {
       }));
     },
 
-    /** Status, the agent's pending count on a channel when both are given, and the security mode. */
-    async health(channel?: string, agent?: string): Promise<Health> {
+    /**
+     * Status, the agent's pending count on a channel when both are given, and the security mode. In
+     * secure mode a pending count is the agent's own business: `caller` (a face's proven caller, null for
+     * none) must be that agent and may read the channel. Omitted: a local caller, who sees everything.
+     */
+    async health(channel?: string, agent?: string, caller?: Principal): Promise<Health> {
       let pending = 0;
       if (channel && agent) {
         checkName("channel", channel);
         checkName("agent", agent);
+        if (caller !== undefined) await checkReader([channel], agent, caller);
         const marks = await store.getWatermarks(agent, [channel]);
         pending = await store.countAfter(channel, marks.get(channel) ?? 0);
       }

@@ -37,6 +37,23 @@ describe("listings in secure mode", () => {
     assert.equal((await s.get("/.well-known/agent-card.json")).statusCode, 200);
   });
 
+  it("/health tells an agent's pending count only to that agent, with its proof", async () => {
+    await s.register("bob");
+    await s.send("alice", "general", "for everyone");
+    const target = "/health?channel=general&agent=alice";
+    const anonymous = await s.get(target);
+    assert.equal(anonymous.statusCode, 401, anonymous.body);
+    assert.match(anonymous.json().error, /prove you are alice/);
+    const asBob = await s.get(target, "bob");
+    assert.equal(asBob.statusCode, 403, asBob.body);
+    assert.doesNotMatch(asBob.body, /pending/);
+    const own = await s.get(target, "alice");
+    assert.equal(own.statusCode, 200, own.body);
+    assert.ok(own.json().pending >= 1, own.body);
+    // Without a channel and an agent the status stays public.
+    assert.deepEqual((await s.get("/health")).json(), { status: "ok", pending: 0, secure_mode: true });
+  });
+
   it("answers malformed operator requests 400, never 500", async () => {
     for (const path of ["/revoke", "/rotate", "/grant", "/deny"]) {
       assert.equal((await s.post(path, "{not json")).statusCode, 400, path);

@@ -16,7 +16,13 @@ export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
 
   app.get("/health", async (request): Promise<Health> => {
     const q = validate(healthQuery, request.query, "query");
-    return queue.health(q.channel || undefined, q.agent || undefined);
+    // Secure mode: a pending count needs a request proof by that agent (the plain status stays public).
+    const counting = !!q.channel && !!q.agent;
+    return queue.health(
+      q.channel || undefined,
+      q.agent || undefined,
+      counting ? await principalOf(request, queue) : undefined,
+    );
   });
 
   app.get("/.well-known/agent-card.json", (): Promise<AgentCard> => queue.agentCard());
