@@ -9,7 +9,14 @@ import {
   type signRotation,
 } from "../client/sign.js";
 import { type Config, queueOptionsOf } from "../config.js";
-import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
+import type {
+  AccessRuleInfo,
+  AgentInfo,
+  ChannelInfo,
+  Delivered,
+  KeyEventInfo,
+  SendResult,
+} from "../core/types.js";
 import {
   accessRuleFromWire,
   registrationFromWire,
@@ -29,6 +36,10 @@ export interface Backend {
   /** `proof` (caller's key and name) is what a secure server needs; the local database needs none. */
   channels(proof?: CallerProof): Promise<ChannelInfo[]>;
   agents(proof?: CallerProof): Promise<AgentInfo[]>;
+  /** The access rules, of `agent` or of all; a secure server needs an operator's `proof`. */
+  accessRules(proof?: CallerProof, agent?: string): Promise<AccessRuleInfo[]>;
+  /** The key history of `name`; a secure server needs an operator's `proof`. */
+  keyEvents(proof: CallerProof | undefined, name: string): Promise<KeyEventInfo[]>;
   /** Revokes with an operator-signed body. */
   revoke(body: ReturnType<typeof signRevocation>): Promise<string>;
   /** Rotates a key with an operator-signed body. */
@@ -71,6 +82,8 @@ export async function openBackend(config: Config): Promise<Backend> {
     },
     channels: () => queue.channels(),
     agents: () => queue.agents(),
+    accessRules: (_proof, agent) => queue.accessRules(undefined, agent),
+    keyEvents: (_proof, name) => queue.keyEvents(undefined, name),
     agentCard: () => queue.agentCard(),
     revoke: (b) => queue.identity.revoke(revocationFromWire(b)),
     rotate: (b) => queue.identity.rotate(rotationFromWire(b)),

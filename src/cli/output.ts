@@ -32,6 +32,14 @@ export function printJson(value: unknown, indent = 2): Promise<void> {
   return writeOut(`${JSON.stringify(value, null, indent)}\n`);
 }
 
+/** Unix seconds as an ISO 8601 UTC time to the second, e.g. 2026-01-01T12:00:00Z. */
+export function isoSeconds(unixSeconds: number): string {
+  const ms = unixSeconds * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+    ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
+    : String(unixSeconds);
+}
+
 /** Prints one error line on stderr and exits with the code from the table; never a stack trace. */
 export function fail(e: unknown): never {
   const err =

@@ -44,6 +44,8 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["rotate", () => import("./commands/rotate.js")],
   ["grant", () => import("./commands/grant.js")],
   ["deny", () => import("./commands/deny.js")],
+  ["access", () => import("./commands/access.js")],
+  ["key-events", () => import("./commands/key-events.js")],
   ["agents", () => import("./commands/agents.js")],
   ["agent-card", () => import("./commands/agent-card.js")],
 ]);

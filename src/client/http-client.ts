@@ -2,7 +2,16 @@
 // sends with the caller's key (v2 messages, request proofs) and turns error bodies back into IpcErrors.
 import type { KeyObject } from "node:crypto";
 import { type ErrorCode, IpcError } from "../core/errors.js";
-import type { AgentInfo, ChannelInfo, Delivered, Health, ReadRequest, SendResult } from "../core/types.js";
+import type {
+  AccessRuleInfo,
+  AgentInfo,
+  ChannelInfo,
+  Delivered,
+  Health,
+  KeyEventInfo,
+  ReadRequest,
+  SendResult,
+} from "../core/types.js";
 import { requestProofHeaders, signMessageV2 } from "./sign.js";
 
 /** Options of an HTTP client. */
@@ -160,6 +169,20 @@ export function createHttpClient(o: HttpClientOptions) {
     /** GET /agents; secure servers need `proof`. */
     agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> =>
       call("GET", "/agents", undefined, proof),
+    /** GET /access: the access rules, of `agent` or of all; secure servers need an operator's `proof`. */
+    accessRules: (proof?: { key: KeyObject; agent: string }, agent?: string): Promise<AccessRuleInfo[]> =>
+      call(
+        "GET",
+        agent === undefined ? "/access" : `/access?agent=${encodeURIComponent(agent)}`,
+        undefined,
+        proof,
+      ),
+    /** GET /key-events: the key history of `name`; secure servers need an operator's `proof`. */
+    keyEvents: (
+      proof: { key: KeyObject; agent: string } | undefined,
+      name: string,
+    ): Promise<KeyEventInfo[]> =>
+      call("GET", `/key-events?name=${encodeURIComponent(name)}`, undefined, proof),
     /** GET /health. */
     health: (): Promise<Health> => call("GET", "/health", undefined),
     /** GET /.well-known/agent-card.json. */

@@ -1,5 +1,6 @@
 // Who may act as whom: in secure mode a reader must have proven it is the agent it reads as (and that
-// agent must be active and allowed on the channels); a listing needs a proven, active caller.
+// agent must be active and allowed on the channels); a listing needs a proven, active caller, and the
+// operator views (access rules, key history) a proven, active operator.
 import type { Access } from "./access.js";
 import { IpcError } from "./errors.js";
 import type { Identity } from "./identity.js";
@@ -51,6 +52,31 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
     return caller;
   }
 
+  /**
+   * In secure mode an operator view needs a proven, active operator; open mode and local callers
+   * (undefined) need none. `what` names the view in the refusal ("listing access rules").
+   */
+  async function checkOperator(caller: Principal | undefined, action: string, what: string): Promise<void> {
+    if (caller === undefined || !(await identity.isSecure())) return;
+    if (!caller) {
+      throw security.refuse(
+        "unauthenticated",
+        "unauthorized",
+        `secure mode is on: ${what} needs an operator's request proof (el-ipc: --key <file> --as <operator>)`,
+        { action },
+      );
+    }
+    const rec = await identity.activeAgent(caller.agent, { action });
+    if (caller.role !== "operator" || rec.role !== "operator") {
+      throw security.refuse(
+        "forbidden",
+        "forbidden",
+        `${what} is for operators only; '${caller.agent}' is not an operator`,
+        { action, agent: caller.agent },
+      );
+    }
+  }
+
   /** Checks that `principal` may read `channels` as `agent`; returns the checked agent name. */
   async function checkReader(channels: string[], agentName: string, principal: Principal): Promise<string> {
     const agent = checkName("agent", agentName);
@@ -61,5 +87,5 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
     return agent;
   }
 
-  return { checkActingAs, checkCaller, checkReader };
+  return { checkActingAs, checkCaller, checkOperator, checkReader };
 }

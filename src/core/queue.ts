@@ -2,6 +2,7 @@
 // nothing else; every policy decision (who may read, which signature counts) is made here or in identity.ts.
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
 import { type Access, createAccess, type DefaultAccess } from "./access.js";
+import { createAdminViews } from "./admin-views.js";
 import { createCallerChecks } from "./callers.js";
 import { type AgentCard, buildAgentCard } from "./card.js";
 import { IpcError } from "./errors.js";
@@ -89,7 +90,7 @@ export function createQueue(options: QueueOptions) {
     isClosing: () => closed,
   });
 
-  const { checkCaller, checkReader } = createCallerChecks({ identity, access, security });
+  const { checkCaller, checkOperator, checkReader } = createCallerChecks({ identity, access, security });
 
   async function prepare(input: SendInput): Promise<NewMessage> {
     const channel = checkName("channel", input.channel);
@@ -351,6 +352,9 @@ export function createQueue(options: QueueOptions) {
       }
       return { status: "ok", pending, secure_mode: await identity.isSecure() };
     },
+
+    /** Operator views: `accessRules` and `keyEvents` (admin-views.ts). */
+    ...createAdminViews({ store, checkOperator }),
 
     /** The agent card; its did:key is derived from the first operator's key. */
     async agentCard(): Promise<AgentCard> {

@@ -1,5 +1,5 @@
 // Shapes that cross between the core and its faces (CLI, HTTP, later MCP and the SDK).
-import type { Role } from "../store/types.js";
+import type { Permission, Role } from "../store/types.js";
 
 /** Who is making a call, once proven. `null` means nobody proven (open mode, or a public endpoint). */
 export type Principal = { agent: string; role: Role } | null;
@@ -102,6 +102,33 @@ export interface ChannelInfo {
   channel: string;
   count: number;
   last_message: number;
+}
+
+/** One channel access rule (GET /access): `agent` may (allow) or may not (deny) `permission` `pattern`. */
+export interface AccessRuleInfo {
+  agent: string;
+  /** A channel name, or a prefix followed by `*`. */
+  pattern: string;
+  permission: Permission;
+  effect: "allow" | "deny";
+  /** The operator who set the rule. */
+  set_by: string;
+  /** Unix seconds. */
+  set_at: number;
+}
+
+/** One change of an identity's key (GET /key-events). */
+export interface KeyEventInfo {
+  name: string;
+  event: "rotate" | "revoke";
+  /** rotate: the new SPKI PEM; revoke: null. */
+  public_key: string | null;
+  /** The SPKI PEM in force before the event. */
+  previous_key: string | null;
+  /** The operator who made the change. */
+  by: string;
+  /** Unix seconds. */
+  at: number;
 }
 
 /** GET /health. */

@@ -122,3 +122,13 @@ export const streamQuery = z.object({
   autoack: flag,
   last_event_id: z.string().optional(),
 });
+
+/** GET /access query: the rules of one agent, or of all when `agent` is absent. */
+export const accessQuery = z.object({
+  agent: z.string().optional(),
+});
+
+/** GET /key-events query. */
+export const keyEventsQuery = z.object({
+  name: z.string().min(1, "is required"),
+});

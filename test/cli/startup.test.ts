@@ -137,6 +137,8 @@ const ACCEPTED: Record<string, string[][]> = {
   rotate: [["bob", "--pubkey", "b.pub", "--as", "op", "--key", "op.key"]],
   grant: [["bob", "x*", "--read", "--as", "op", "--key", "op.key"]],
   deny: [["bob", "x*", "--as", "op", "--key", "op.key", "--write"]],
+  access: [[], ["bob", "--json"], ["--key", "op.key", "--as", "op"]],
+  "key-events": [["bob"], ["bob", "--json", "--key", "op.key", "--as", "op"]],
   agents: [[], ["--json"]],
   "agent-card": [[]],
 };
@@ -154,6 +156,8 @@ const LEFT: [string, string[]][] = [
   ["ack", ["c", "bob", "-1"]],
   ["register", ["bob", "--as", "op", "--key", "op.key"]],
   ["agents", ["extra"]],
+  ["access", ["bob", "extra"]],
+  ["key-events", []],
   ["agents", ["--json=yes"]],
 ];
 

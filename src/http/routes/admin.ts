@@ -1,10 +1,14 @@
-// Operator routes: POST /revoke, POST /rotate, POST /grant and POST /deny. Each body carries the operator's
-// signature over its canonical form (docs/PROTOCOL.md section 4); the core verifies it and decides.
+// Operator routes: POST /revoke, POST /rotate, POST /grant and POST /deny, each body carrying the operator's
+// signature over its canonical form (docs/PROTOCOL.md section 4), and the operator views GET /access and
+// GET /key-events (a request proof by an operator in secure mode). The core verifies and decides.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Queue } from "../../core/queue.js";
+import type { AccessRuleInfo, KeyEventInfo } from "../../core/types.js";
 import { accessRuleFromWire, revocationFromWire, rotationFromWire } from "../../core/wire.js";
+import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
+import { accessQuery, keyEventsQuery } from "../schemas.js";
 
 const operatorSigned = {
   operator: z.string(),
@@ -48,4 +52,14 @@ export function registerAdminRoutes(app: FastifyInstance, queue: Queue): void {
       return { ok: true, message };
     });
   }
+
+  app.get("/access", async (request): Promise<AccessRuleInfo[]> => {
+    const q = validate(accessQuery, request.query, "query");
+    return queue.accessRules(await principalOf(request, queue), q.agent);
+  });
+
+  app.get("/key-events", async (request): Promise<KeyEventInfo[]> => {
+    const q = validate(keyEventsQuery, request.query, "query");
+    return queue.keyEvents(await principalOf(request, queue), q.name);
+  });
 }

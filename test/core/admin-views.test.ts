@@ -1,0 +1,235 @@
+// The operator views (queue.accessRules, queue.keyEvents): who may list access rules and key history,
+// in open mode and in secure mode, and the exact wire shapes they list.
+import { strict as assert } from "node:assert";
+import type { KeyObject } from "node:crypto";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import {
+  type PermissionList,
+  signAccessRule,
+  signRegistration,
+  signRevocation,
+  signRotation,
+} from "../../src/client/sign.js";
+import { IpcError } from "../../src/core/errors.js";
+import { createQueue, type Queue } from "../../src/core/queue.js";
+import type { SecurityEvent } from "../../src/core/security-log.js";
+import type { Principal } from "../../src/core/types.js";
+import {
+  accessRuleFromWire,
+  registrationFromWire,
+  revocationFromWire,
+  rotationFromWire,
+} from "../../src/core/wire.js";
+import { generateKeyPair, parsePrivateKey } from "../../src/crypto/keys.js";
+import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import { createManualClock, type ManualClock, makeTempDir, type TempDir } from "../helpers/fixtures.js";
+
+const fails = (code: string, message?: RegExp) => (e: unknown) => {
+  assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  if (message) assert.match(e.message, message);
+  return true;
+};
+
+interface Ctx {
+  tmp: TempDir;
+  clock: ManualClock;
+  q: Queue;
+  events: SecurityEvent[];
+}
+
+function open(): Ctx {
+  const tmp = makeTempDir();
+  const clock = createManualClock();
+  const events: SecurityEvent[] = [];
+  const q = createQueue({
+    store: createSqliteStore({ path: tmp.path("ipc.db") }),
+    clock: clock.now,
+    onSecurityEvent: (e) => events.push(e),
+  });
+  return { tmp, clock, q, events };
+}
+
+async function shut(c: Ctx): Promise<void> {
+  await c.q.close();
+  c.tmp.cleanup();
+}
+
+describe("operator views in open mode", () => {
+  let c: Ctx;
+  beforeEach(() => {
+    c = open();
+  });
+  afterEach(() => shut(c));
+
+  it("lists no rules to anyone, local or not", async () => {
+    assert.deepEqual(await c.q.accessRules(), []);
+    assert.deepEqual(await c.q.accessRules(null), []);
+    assert.deepEqual(await c.q.accessRules({ agent: "anyone", role: "agent" }), []);
+    assert.equal(c.events.length, 0);
+  });
+
+  it("refuses a bad name as invalid_argument and an unregistered one as unknown_agent", async () => {
+    await assert.rejects(c.q.keyEvents(undefined, "a b"), fails("invalid_argument"));
+    await assert.rejects(c.q.keyEvents(null, ""), fails("invalid_argument", /required/));
+    await assert.rejects(c.q.accessRules(undefined, "x,y"), fails("invalid_argument"));
+    await assert.rejects(c.q.keyEvents(null, "nobody"), fails("unknown_agent", /'nobody': not registered/));
+    await assert.rejects(c.q.accessRules(null, "nobody"), fails("unknown_agent"));
+  });
+});
+
+describe("operator views in secure mode", () => {
+  let c: Ctx;
+  let opKey: KeyObject;
+  const asOp: Principal = { agent: "op-main", role: "operator" };
+  const asHerald: Principal = { agent: "herald", role: "agent" };
+
+  const register = async (name: string): Promise<string> => {
+    const pair = generateKeyPair();
+    await c.q.identity.register(
+      registrationFromWire(
+        signRegistration(
+          opKey,
+          { operator: "op-main", name, identity: "", publicKey: pair.publicKey },
+          c.clock.now(),
+        ),
+      ),
+    );
+    return pair.publicKey.trim();
+  };
+  const setRule = (effect: "grant" | "deny", agent: string, pattern: string, permissions: PermissionList) =>
+    c.q.access.setRule(
+      accessRuleFromWire(
+        effect,
+        signAccessRule(opKey, { effect, operator: "op-main", agent, pattern, permissions }, c.clock.now()),
+      ),
+    );
+
+  let heraldOld: string;
+  let heraldNew: string;
+  beforeEach(async () => {
+    c = open();
+    opKey = parsePrivateKey((await c.q.identity.seed("op-main")).privateKey);
+    heraldOld = await register("herald");
+    await register("bob");
+    c.clock.advance(1000);
+    await setRule("grant", "herald", "build*", "read");
+    c.clock.advance(1000);
+    await setRule("deny", "bob", "secret", "write");
+    c.clock.advance(1000);
+    heraldNew = generateKeyPair().publicKey;
+    await c.q.identity.rotate(
+      rotationFromWire(
+        signRotation(opKey, { operator: "op-main", name: "herald", publicKey: heraldNew }, c.clock.now()),
+      ),
+    );
+    c.clock.advance(1000);
+    await c.q.identity.revoke(
+      revocationFromWire(signRevocation(opKey, { operator: "op-main", name: "herald" }, c.clock.now())),
+    );
+    c.events.length = 0;
+  });
+  afterEach(() => shut(c));
+
+  const t0 = 1_800_000_000;
+  const rules = [
+    {
+      agent: "bob",
+      pattern: "secret",
+      permission: "write",
+      effect: "deny",
+      set_by: "op-main",
+      set_at: t0 + 2,
+    },
+    {
+      agent: "herald",
+      pattern: "build*",
+      permission: "read",
+      effect: "allow",
+      set_by: "op-main",
+      set_at: t0 + 1,
+    },
+  ];
+
+  it("shows a local caller (undefined) and an operator every rule and key event", async () => {
+    for (const caller of [undefined, asOp]) {
+      assert.deepEqual(await c.q.accessRules(caller), rules);
+      assert.deepEqual(await c.q.accessRules(caller, "bob"), [rules[0]]);
+      assert.deepEqual(await c.q.keyEvents(caller, "herald"), [
+        {
+          name: "herald",
+          event: "rotate",
+          public_key: heraldNew.trim(),
+          previous_key: heraldOld,
+          by: "op-main",
+          at: t0 + 3,
+        },
+        {
+          name: "herald",
+          event: "revoke",
+          public_key: null,
+          previous_key: heraldNew.trim(),
+          by: "op-main",
+          at: t0 + 4,
+        },
+      ]);
+      assert.deepEqual(await c.q.keyEvents(caller, "bob"), []);
+    }
+    assert.equal(c.events.length, 0);
+  });
+
+  it("refuses a registered non-operator as forbidden, and reports it", async () => {
+    await assert.rejects(
+      c.q.accessRules({ agent: "bob", role: "agent" }),
+      fails("forbidden", /operators only/),
+    );
+    await assert.rejects(c.q.keyEvents({ agent: "bob", role: "agent" }, "herald"), fails("forbidden"));
+    // A principal claiming a role its record does not have is refused too.
+    await assert.rejects(c.q.accessRules({ agent: "bob", role: "operator" }), fails("forbidden"));
+    assert.deepEqual(
+      c.events.map((e) => [e.type, e.code, e.action, e.agent]),
+      [
+        ["forbidden", "forbidden", "access", "bob"],
+        ["forbidden", "forbidden", "key-events", "bob"],
+        ["forbidden", "forbidden", "access", "bob"],
+      ],
+    );
+  });
+
+  it("refuses nobody proven (null) as unauthorized, naming the operator's proof", async () => {
+    await assert.rejects(
+      c.q.accessRules(null),
+      fails(
+        "unauthorized",
+        /^secure mode is on: listing access rules needs an operator's request proof \(el-ipc: --key <file> --as <operator>\)$/,
+      ),
+    );
+    await assert.rejects(c.q.keyEvents(null, "herald"), fails("unauthorized", /listing key events/));
+    assert.deepEqual(
+      c.events.map((e) => e.type),
+      ["unauthenticated", "unauthenticated"],
+    );
+  });
+
+  it("refuses revoked and unknown callers before looking at the name asked about", async () => {
+    await assert.rejects(c.q.accessRules(asHerald), fails("forbidden", /revoked/));
+    await assert.rejects(
+      c.q.keyEvents({ agent: "mallory", role: "operator" }, "bob"),
+      fails("unknown_agent"),
+    );
+    await assert.rejects(c.q.keyEvents({ agent: "bob", role: "agent" }, "nobody"), fails("forbidden"));
+    await assert.rejects(c.q.keyEvents(asOp, "nobody"), fails("unknown_agent", /not registered/));
+    await assert.rejects(c.q.accessRules(asOp, "nobody"), fails("unknown_agent"));
+  });
+
+  it("lets a second operator look, until it is revoked", async () => {
+    await c.q.identity.seed("op-two");
+    const asOp2: Principal = { agent: "op-two", role: "operator" };
+    assert.deepEqual(await c.q.accessRules(asOp2), rules);
+    await c.q.identity.revoke(
+      revocationFromWire(signRevocation(opKey, { operator: "op-main", name: "op-two" }, c.clock.now())),
+    );
+    await assert.rejects(c.q.accessRules(asOp2), fails("forbidden", /revoked/));
+    assert.equal((await c.q.keyEvents(asOp, "op-two"))[0]?.event, "revoke");
+  });
+});
