@@ -3,6 +3,7 @@ import type { KeyObject } from "node:crypto";
 import { type Config, resolveConfig } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import { type Backend, openBackend } from "./backend.js";
+import type { OptionSpec } from "./command.js";
 import { loadPrivateKeyFile } from "./keyfile.js";
 
 /** The options every command takes, before or after its name (each command's `run` gets them last). */
@@ -42,6 +43,21 @@ export function wholeNumber(name: string, max = Number.MAX_SAFE_INTEGER) {
     }
     return n;
   };
+}
+
+/**
+ * The `--key <file> --as <name>` options of a listing a secure server answers only to a proven caller
+ * (`operator`: only to an operator). Read by callerProof.
+ */
+export function callerOptionSpecs(who: "agent" | "operator"): OptionSpec[] {
+  const whose = who === "operator" ? "your operator's" : "your";
+  return [
+    {
+      flags: "--key <file>",
+      description: `${whose} private key (a secure server needs it; the local database does not)`,
+    },
+    { flags: `--as <${who}>`, description: `the ${who} whose key --key is` },
+  ];
 }
 
 /** `--key <file> --as <agent>` of commands that only need to prove who calls. */

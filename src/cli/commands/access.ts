@@ -1,7 +1,13 @@
 // `el-ipc access [agent] [--json]`: the channel access rules operators set with grant and deny.
 import type { AccessRuleInfo } from "../../core/types.js";
 import type { CommandSpec } from "../command.js";
-import { type CallerOptions, callerProof, type GlobalOptions, withBackend } from "../context.js";
+import {
+  type CallerOptions,
+  callerOptionSpecs,
+  callerProof,
+  type GlobalOptions,
+  withBackend,
+} from "../context.js";
 import { isoSeconds, printJson, writeOut } from "../output.js";
 
 /** `access`'s command line. */
@@ -9,14 +15,7 @@ export const command: CommandSpec = {
   name: "access",
   description: "list the access rules set by grant and deny (operators only on a secure server)",
   arguments: [{ name: "[agent]", description: "only this agent's rules (default: every agent's)" }],
-  options: [
-    { flags: "--json", description: "print JSON" },
-    {
-      flags: "--key <file>",
-      description: "your operator's private key (a secure server needs it; the local database does not)",
-    },
-    { flags: "--as <operator>", description: "the operator whose key --key is" },
-  ],
+  options: [{ flags: "--json", description: "print JSON" }, ...callerOptionSpecs("operator")],
   run,
 };
 

@@ -1,20 +1,19 @@
 // `el-ipc agents [--json]`: the agent directory.
 import type { CommandSpec } from "../command.js";
-import { type CallerOptions, callerProof, type GlobalOptions, withBackend } from "../context.js";
+import {
+  type CallerOptions,
+  callerOptionSpecs,
+  callerProof,
+  type GlobalOptions,
+  withBackend,
+} from "../context.js";
 import { printJson, writeOut } from "../output.js";
 
 /** `agents`'s command line. */
 export const command: CommandSpec = {
   name: "agents",
   description: "list registered agents",
-  options: [
-    { flags: "--json", description: "print JSON" },
-    {
-      flags: "--key <file>",
-      description: "your private key (a secure server needs it; the local database does not)",
-    },
-    { flags: "--as <agent>", description: "the agent whose key --key is" },
-  ],
+  options: [{ flags: "--json", description: "print JSON" }, ...callerOptionSpecs("agent")],
   run,
 };
 

@@ -3,7 +3,13 @@
 import type { KeyEventInfo } from "../../core/types.js";
 import { parsePublicKey, rawPublicKey } from "../../crypto/keys.js";
 import type { CommandSpec } from "../command.js";
-import { type CallerOptions, callerProof, type GlobalOptions, withBackend } from "../context.js";
+import {
+  type CallerOptions,
+  callerOptionSpecs,
+  callerProof,
+  type GlobalOptions,
+  withBackend,
+} from "../context.js";
 import { isoSeconds, printJson, writeOut } from "../output.js";
 
 /** `key-events`'s command line. */
@@ -11,14 +17,7 @@ export const command: CommandSpec = {
   name: "key-events",
   description: "list an agent's key rotations and revocation (operators only on a secure server)",
   arguments: [{ name: "<name>", description: "the agent or operator" }],
-  options: [
-    { flags: "--json", description: "print JSON" },
-    {
-      flags: "--key <file>",
-      description: "your operator's private key (a secure server needs it; the local database does not)",
-    },
-    { flags: "--as <operator>", description: "the operator whose key --key is" },
-  ],
+  options: [{ flags: "--json", description: "print JSON" }, ...callerOptionSpecs("operator")],
   run,
 };
 
