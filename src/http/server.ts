@@ -9,6 +9,7 @@ import { createSqliteStore } from "../store/sqlite/index.js";
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, handleNotFound } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
+import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { installRateLimits } from "./rate-limit.js";
 import { registerAdminRoutes } from "./routes/admin.js";
@@ -54,8 +55,20 @@ export const CHECK_INTERVAL_MS = 1_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Longest time a client may take to send the request headers, in ms. */
 export const HEADERS_TIMEOUT_MS = 10_000;
-/** How long an idle keep-alive connection stays open, in ms. */
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * How long an idle keep-alive connection stays open, in ms (announced as `Keep-Alive: timeout=65`; Node
+ * closes 1 s later). Closing an idle connection races a request the client may be writing to it, and many
+ * clients (Node's http.Agent without `timeout`, Python's requests) ignore the announcement and reuse pooled
+ * sockets after any pause, so this is far longer than the pauses agents leave between polls (issue 14: at
+ * Node's 5 s, every socket reused after 6 s idle was reset). An idle socket costs what a parked poll does.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * Connections the kernel queues before the server accepts them (capped by net.core.somaxconn). Node's
+ * default of 511 overflows when thousands of waiters connect at once: the overflowing handshakes are
+ * dropped and retried by the client after 1 s or more (no error, but late polls).
+ */
+export const LISTEN_BACKLOG = 4096;
 /** While closing, how often keep-alive sockets that turned idle are dropped, in ms. */
 const REAP_INTERVAL_MS = 25;
 
@@ -88,6 +101,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     frameworkErrors: handleError,
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = t.headersMs;
+  closeIdleKeepAlivesSafely(app.server);
 
   acceptJsonBodies(app);
   app.setErrorHandler(handleError);
@@ -199,7 +213,7 @@ export async function startHttpServer(
   });
   let url: string;
   try {
-    url = await app.listen({ host: config.host, port: config.port });
+    url = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (e) {
     await app.close().catch(() => undefined);
     await queue.close();

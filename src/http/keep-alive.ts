@@ -1,0 +1,23 @@
+// Closing idle keep-alive connections without racing a request the client has just sent on them.
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+
+/**
+ * Replaces Node's keep-alive close (destroy on the socket timeout) with one that first lets the event
+ * loop read what has arrived. A busy server runs an expired keep-alive timer before it reads the sockets
+ * that turned readable meanwhile, so Node would destroy a socket with a new request in its receive
+ * buffer, and the kernel answers unread data with a reset (ECONNRESET at the client). Here the decision
+ * waits for the next check phase (after the poll phase read every readable socket): a socket that
+ * received bytes or has a response in flight stays open (its request re-arms the timer when it ends),
+ * an idle one is closed, with a FIN since nothing is left unread. Needs `server.timeout` 0: every socket
+ * timeout is then a keep-alive one.
+ */
+export function closeIdleKeepAlivesSafely(server: Server): void {
+  server.on("timeout", (socket: Socket & { _httpMessage?: unknown }) => {
+    const read = socket.bytesRead;
+    setImmediate(() => {
+      if (socket.destroyed || socket._httpMessage || socket.bytesRead !== read) return;
+      socket.destroy();
+    });
+  });
+}
