@@ -34,7 +34,16 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
         agent: principal.agent,
       });
     }
-    await identity.activeAgent(agent, { action });
+    const rec = await identity.activeAgent(agent, { action });
+    // A wait proven with a key that is no longer the agent's ends as a revoked one does.
+    if (principal.key !== undefined && principal.key !== rec.publicKey) {
+      throw security.refuse(
+        "rotated_key",
+        "forbidden",
+        `the key of '${agent}' was rotated; this request was proven with the old key`,
+        { action, agent },
+      );
+    }
   }
 
   /** In secure mode a listing needs a proven, active caller; open mode and local callers (undefined) need none. */

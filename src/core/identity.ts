@@ -176,7 +176,7 @@ export function createIdentity(o: IdentityOptions) {
       const f = v2 ? checkFreshness(m.signedAt, m.nonce, ctx) : undefined;
       const agent = await activeAgent(m.sender, ctx);
       const key = parsePublicKey(agent.publicKey);
-      const principal = { agent: agent.name, role: agent.role };
+      const principal = { agent: agent.name, role: agent.role, key: agent.publicKey };
       if (f) {
         const bytes = messageEnvelopeBytes({
           channel: m.channel,
@@ -232,7 +232,7 @@ export function createIdentity(o: IdentityOptions) {
       if (!samePublicKey(privateKey, parsePublicKey(rec.publicKey))) {
         throw refuse("bad_signature", "bad_signature", `the key given is not ${agent}'s registered key`, ctx);
       }
-      return { agent: rec.name, role: rec.role };
+      return { agent: rec.name, role: rec.role, key: rec.publicKey };
     },
 
     /** Verifies a signed HTTP request and consumes its nonce; open mode ignores proofs (null). */
@@ -247,7 +247,7 @@ export function createIdentity(o: IdentityOptions) {
         throw refuse("bad_signature", "bad_signature", "invalid request signature", ctx);
       }
       await consume(nonceGuard(p.agent, f.nonce, f.signedAt), "request", ctx);
-      return { agent: rec.name, role: rec.role };
+      return { agent: rec.name, role: rec.role, key: rec.publicKey };
     },
 
     /** Creates an operator with a new key pair; the private key is returned once and not stored. */

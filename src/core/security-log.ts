@@ -21,6 +21,8 @@ export type SecurityEventType =
   | "unknown_agent"
   /** A revoked agent tried to act. */
   | "revoked_agent"
+  /** A request proven with a key that was rotated since (a wait it opened ends). */
+  | "rotated_key"
   /** Acting as another agent, or an operator action by a non-operator. */
   | "forbidden"
   /** A channel the agent may not read or write (inbox, `_security`, grant/deny rules). */

@@ -1,8 +1,11 @@
 // Shapes that cross between the core and its faces (CLI, HTTP, later MCP and the SDK).
 import type { Permission, Role } from "../store/types.js";
 
-/** Who is making a call, once proven. `null` means nobody proven (open mode, or a public endpoint). */
-export type Principal = { agent: string; role: Role } | null;
+/**
+ * Who is making a call, once proven. `null` means nobody proven (open mode, or a public endpoint). `key`
+ * is the public key (SPKI PEM, as stored) that proved it: a wait ends once the agent's key is another.
+ */
+export type Principal = { agent: string; role: Role; key?: string } | null;
 
 /** A message to send, as a face receives it. */
 export interface SendInput {

@@ -167,7 +167,11 @@ describe("reference database seed-ipc.db", () => {
     assert.equal(await store.lastId(), 11);
 
     const principal = await queue.identity.principalFromKey("herald", heraldKey);
-    assert.deepEqual(principal, { agent: "herald", role: "agent" });
+    assert.deepEqual(principal, {
+      agent: "herald",
+      role: "agent",
+      key: (await store.getAgent("herald"))?.publicKey,
+    });
     const read = await queue.read({ channels: ["general"], agent: "herald", principal, limit: 100 });
     assert.deepEqual(
       read.map((d) => d.id),
