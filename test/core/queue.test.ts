@@ -554,11 +554,12 @@ describe("queue in secure mode", () => {
   });
 
   it("proves a local caller by its private key", async () => {
-    assert.deepEqual(await c.q.identity.principalFromKey("herald", heraldKey), asHerald);
-    assert.deepEqual(await c.q.identity.principalFromKey("op-main", opKey), {
-      agent: "op-main",
-      role: "operator",
+    assert.deepEqual(await c.q.identity.principalFromKey("herald", heraldKey), {
+      ...asHerald,
+      key: heraldPem.trim(),
     });
+    const op = await c.q.identity.principalFromKey("op-main", opKey);
+    assert.deepEqual({ agent: op?.agent, role: op?.role }, { agent: "op-main", role: "operator" });
     await assert.rejects(c.q.identity.principalFromKey("herald", opKey), fails("bad_signature"));
     await assert.rejects(
       c.q.identity.principalFromKey("herald", parsePrivateKey(generateKeyPair().privateKey)),
@@ -580,7 +581,7 @@ describe("queue in secure mode", () => {
       nonce: h["x-ipc-nonce"] as string,
       signature: h["x-ipc-signature"] as string,
     };
-    assert.deepEqual(await c.q.identity.authenticate(proof), asHerald);
+    assert.deepEqual(await c.q.identity.authenticate(proof), { ...asHerald, key: heraldPem.trim() });
     await assert.rejects(c.q.identity.authenticate(proof), fails("replayed"));
     const other = requestProofHeaders(heraldKey, "herald", "GET", target, "", c.clock.now());
     await assert.rejects(
