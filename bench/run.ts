@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { BenchContext } from "./lib/context.js";
 import { type Figure, formatMarkdown, formatTable, notMeasured } from "./lib/figures.js";
 import { hasProgram, killAll, machineBusy, markLoad, othersLoad } from "./lib/procs.js";
+import { fanoutAfterUse } from "./scenarios/fanout-after-use.js";
 import { sendWallTime } from "./scenarios/startup.js";
 import { batchSends, openSends, secureSends } from "./scenarios/throughput.js";
 import { cliWake, fanout, latency, parkedMemory } from "./scenarios/waits.js";
@@ -70,6 +71,12 @@ const SCENARIOS: Scenario[] = [
     target: "≤ 1.2× the reference's",
     needs: "hyperfine",
     run: sendWallTime,
+  },
+  {
+    id: 9,
+    figure: "one message fanned out to 2,000 waiters after ordinary use, 10 rounds, none lost",
+    target: "every waiter gets it",
+    run: fanoutAfterUse,
   },
 ];
 

@@ -2,7 +2,7 @@
 
 /** One row of the results table. */
 export interface Figure {
-  /** Figure number in issue 4's table (1..8). */
+  /** Figure number: issue 4's table (1..8), then 9 (issue 14). */
   id: number;
   figure: string;
   target: string;

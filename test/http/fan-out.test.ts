@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runClient } from "../../bench/lib/procs.js";
 import { warmUp } from "../../bench/lib/warm-up.js";
+import { FANOUT_AFTER_USE_GAPS } from "../../bench/scenarios/fanout-after-use.js";
 import { CLI, startServerProcess, tempDb } from "../helpers/cli.js";
 
 interface BurstRound {
@@ -19,11 +20,11 @@ const CLIENT = join(CLI, "..", "..", "..", "bench", "clients", "fan-burst.js");
 const WAITERS = 2000;
 const ROUNDS = 10;
 /**
- * Pauses before rounds 2-10: every other round reuses the pooled sockets once they have been idle just under
- * 6 s, when a server with a 5 s keep-alive timeout (Node closes at that plus 1 s) closes them while the
- * client writes its requests (the client's agent, like most, does not honour the Keep-Alive hint).
+ * Pauses before rounds 2-10, as in bench figure 9: every other round reuses the pooled sockets once they
+ * have been idle just under 6 s, when a server with a 5 s keep-alive timeout (Node closes at that plus 1 s)
+ * closes them while the client writes its requests (its agent, like most, ignores the Keep-Alive hint).
  */
-const GAPS = ["0", "i5990", "0", "i5990", "0", "i5990", "0", "i5990", "0"];
+const GAPS = FANOUT_AFTER_USE_GAPS;
 
 describe("fan-out to 2,000 waiters after ordinary use (issue 14)", () => {
   const t = tempDb();
