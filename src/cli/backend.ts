@@ -62,7 +62,15 @@ export interface CallerProof {
 export async function openBackend(config: Config): Promise<Backend> {
   if (config.serverUrl) {
     const { createHttpClient } = await import("../client/http-client.js");
-    const client = createHttpClient({ baseUrl: config.serverUrl, apiKey: config.apiKey });
+    const client = createHttpClient({
+      baseUrl: config.serverUrl,
+      apiKey: config.apiKey,
+      // Once per outage: a waiting read keeps trying until the server is back.
+      onWaitRetry: (e, attempt) => {
+        if (attempt === 1)
+          process.stderr.write(`el-ipc: ${e.message}; waiting for the server to come back\n`);
+      },
+    });
     return { ...client, remote: true, close: async () => undefined };
   }
   const queue = await openLocalQueue(config);

@@ -20,6 +20,13 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Bearer token when the server sets IPC_API_KEY. */
   apiKey?: string;
+  /**
+   * Called before a waiting read tries again after a passing failure (server restarting, connection
+   * dropped, 429/5xx): `attempt` counts from 1 for each outage, `delayMs` is the pause before the next try.
+   */
+  onWaitRetry?: (error: IpcError, attempt: number, delayMs: number) => void;
+  /** Random numbers in [0, 1) for the retry jitter. Default Math.random. */
+  random?: () => number;
 }
 
 /** A message to send through the client. */
@@ -49,6 +56,36 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 const MAX_POLL_SECONDS = 300;
+/** First pause of a waiting read after a passing failure, in ms; it doubles up to RETRY_MAX_MS. */
+export const RETRY_BASE_MS = 250;
+/** Longest pause between two tries of a waiting read, in ms. */
+export const RETRY_MAX_MS = 5_000;
+
+/** Network failures that no retry can mend: the server's address itself is wrong. */
+const PERMANENT_NETWORK = new Set(["ENOTFOUND", "EAI_FAIL", "ERR_INVALID_URL", "ERR_INVALID_ARG_VALUE"]);
+/** Error codes a later try may not get: unreachable, overloaded, restarting. */
+const PASSING_CODES = new Set<ErrorCode>(["unavailable", "rate_limited", "internal"]);
+/** Errors thrown by call() that are permanent although their code is in PASSING_CODES. */
+const permanent = new WeakSet<IpcError>();
+
+/** True when a waiting read should try again after `e` (never for 400, 401, 403, 404 or a bad URL). */
+export function isPassingFailure(e: unknown): e is IpcError {
+  return e instanceof IpcError && PASSING_CODES.has(e.code) && !permanent.has(e);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Creates a client for one server. */
 export function createHttpClient(o: HttpClientOptions) {
@@ -74,18 +111,30 @@ export function createHttpClient(o: HttpClientOptions) {
       });
     } catch (e) {
       if (signal?.aborted) throw new IpcError("unavailable", "aborted");
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new IpcError("unavailable", `cannot reach ${o.baseUrl}: ${cause}`);
+      const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
+      const err = new IpcError("unavailable", `cannot reach ${o.baseUrl}: ${code ?? (e as Error).message}`);
+      if (code !== undefined && PERMANENT_NETWORK.has(code)) permanent.add(err);
+      throw err;
     }
-    const raw = await res.text();
+    let raw: string;
+    try {
+      raw = await res.text();
+    } catch {
+      // The connection dropped in the middle of the answer.
+      if (signal?.aborted) throw new IpcError("unavailable", "aborted");
+      throw new IpcError("unavailable", `${o.baseUrl} closed the connection before answering`);
+    }
     let parsed: unknown;
     try {
       parsed = raw === "" ? undefined : JSON.parse(raw);
     } catch {
-      throw new IpcError(
-        "unavailable",
+      // A proxy's error page while the server restarts passes; anything else is not an el-ipc server.
+      const err = new IpcError(
+        res.status >= 500 ? "unavailable" : (STATUS_CODES[res.status] ?? "invalid_argument"),
         `${o.baseUrl} answered ${res.status} with something that is not JSON`,
       );
+      if (res.status < 500 && res.status !== 429) permanent.add(err);
+      throw err;
     }
     if (!res.ok) {
       const err = parsed as { error?: string; code?: ErrorCode } | undefined;
@@ -130,9 +179,15 @@ export function createHttpClient(o: HttpClientOptions) {
       return r.ids;
     },
 
-    /** GET /messages; with `wait`, polls until a message arrives or `timeoutMs` passes. */
+    /**
+     * GET /messages; with `wait`, polls until a message arrives or `timeoutMs` passes. A wait outlives
+     * server restarts and dropped connections: passing failures (see isPassingFailure) are retried with
+     * jittered exponential backoff; only permanent answers end it with an error.
+     */
     async read(r: ClientRead, key?: KeyObject): Promise<Delivered[]> {
       const deadline = Date.now() + (r.timeoutMs ?? Number.POSITIVE_INFINITY);
+      const random = o.random ?? Math.random;
+      let attempt = 0;
       for (;;) {
         const q = new URLSearchParams({ channel: r.channels.join(","), agent: r.agent });
         if (r.limit !== undefined) q.set("limit", String(r.limit));
@@ -143,13 +198,30 @@ export function createHttpClient(o: HttpClientOptions) {
           q.set("timeout", String(Math.max(0, Math.min(MAX_POLL_SECONDS, left))));
         }
         const target = `/messages?${q.toString()}`;
-        const got = await call<Delivered[]>(
-          "GET",
-          target,
-          undefined,
-          key ? { key, agent: r.agent } : undefined,
-          r.signal,
-        );
+        let got: Delivered[];
+        try {
+          got = await call<Delivered[]>(
+            "GET",
+            target,
+            undefined,
+            key ? { key, agent: r.agent } : undefined,
+            r.signal,
+          );
+        } catch (e) {
+          if (!r.wait || r.signal?.aborted || !isPassingFailure(e)) throw e;
+          attempt++;
+          // Full jitter over the upper half, so restarted servers are not met by every waiter at once.
+          const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+          let delayMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+          if (e.retryAfter !== undefined) delayMs = Math.max(delayMs, Math.min(e.retryAfter * 1000, 60_000));
+          delayMs = Math.min(delayMs, Math.max(0, deadline - Date.now()));
+          o.onWaitRetry?.(e, attempt, delayMs);
+          await pause(delayMs, r.signal);
+          if (r.signal?.aborted) throw new IpcError("unavailable", "aborted");
+          if (Date.now() >= deadline) return [];
+          continue;
+        }
+        attempt = 0;
         if (got.length > 0 || !r.wait || Date.now() >= deadline || r.signal?.aborted) return got;
       }
     },

@@ -76,12 +76,13 @@ export async function cliJson<T = unknown>(
   return JSON.parse(r.stdout) as T;
 }
 
-/** Starts `el-ipc serve 0` and resolves with its URL once it listens. */
+/** Starts `el-ipc serve <port>` (default 0: a free one) and resolves with its URL once it listens. */
 export async function startServerProcess(
   env: NodeJS.ProcessEnv,
   extraArgs: string[] = [],
+  port = "0",
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<CliResult> }> {
-  const child = spawnCli(["serve", "0", ...extraArgs], env);
+  const child = spawnCli(["serve", port, ...extraArgs], env);
   const done = finished(child);
   const url = await new Promise<string>((resolve, reject) => {
     let err = "";

@@ -54,22 +54,27 @@ export async function run(channelList: string, agent: string, opts: ReadOptions,
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  await withBackend(globals, async (b) => {
-    const messages = await b.read(
-      {
-        channels,
-        agent,
-        peek: true,
-        wait: !!opts.wait,
-        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
-        signal: abort.signal,
-      },
-      key,
-    );
-    if (stoppedBy) return;
-    await printJson(messages);
-    if (!opts.peek && messages.length > 0) await b.ack(agent, messages, key);
-  });
+  try {
+    await withBackend(globals, async (b) => {
+      const messages = await b.read(
+        {
+          channels,
+          agent,
+          peek: true,
+          wait: !!opts.wait,
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+          ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+          signal: abort.signal,
+        },
+        key,
+      );
+      if (stoppedBy) return;
+      await printJson(messages);
+      if (!opts.peek && messages.length > 0) await b.ack(agent, messages, key);
+    });
+  } catch (e) {
+    // A signal ends the read quietly (128 + signal number), whatever the aborted request threw.
+    if (!stoppedBy) throw e;
+  }
   if (stoppedBy) process.exit(SIGNAL_EXIT[stoppedBy] ?? 1);
 }
