@@ -1,9 +1,13 @@
 // Waiters indexed by channel: waking a channel costs its own waiters only. Writes by other processes
-// reach the hub through the store's optional watch().
+// reach the hub through the store's optional watch(); identity and access changes (the store's access
+// version) send proven waiters back to re-check their caller.
 import type { Store } from "../store/types.js";
 
-/** How a parked wait ended. */
-export type WakeReason = "woken" | "timeout" | "aborted";
+/**
+ * How a parked wait ended. "recheck": identities or access changed (revoke, rotate, deny, in any
+ * process); the waiter checks its caller again before it reads or parks again.
+ */
+export type WakeReason = "woken" | "timeout" | "aborted" | "recheck";
 
 /** A registered interest in some channels; register before reading so no message slips between. */
 export interface Ticket {
@@ -15,10 +19,15 @@ export interface Ticket {
 
 /** The wake-up registry of one queue. */
 export interface Hub {
-  /** Registers interest in `channels` until `timeoutMs` passes or `signal` aborts. */
-  park(channels: string[], timeoutMs: number, signal?: AbortSignal): Ticket;
+  /**
+   * Registers interest in `channels` until `timeoutMs` passes or `signal` aborts. A `guarded` waiter
+   * (one with a proven caller) is also ended with "recheck" when identities or access change.
+   */
+  park(channels: string[], timeoutMs: number, signal?: AbortSignal, guarded?: boolean): Ticket;
   /** Wakes every waiter of these channels. */
   wake(channels: Iterable<string>): void;
+  /** Ends every guarded waiter with "recheck" (an identity or access change was made). */
+  recheck(): void;
   /** Number of parked waiters. */
   size(): number;
   /** Stops watching the store and wakes everyone with "aborted". */
@@ -27,15 +36,18 @@ export interface Hub {
 
 interface Waiter {
   channels: string[];
+  guarded: boolean;
   finish(reason: WakeReason): void;
 }
 
 /** Creates a hub over `store`; it watches the store only while somebody waits. */
 export function createHub(store: Store): Hub {
   const byChannel = new Map<string, Set<Waiter>>();
+  const guarded = new Set<Waiter>();
   let count = 0;
   let unwatch: (() => void) | undefined;
   let lastSeen: Promise<number> | undefined;
+  let lastAccess: Promise<number> | undefined;
   let scanning = false;
   let rescan = false;
 
@@ -53,6 +65,12 @@ export function createHub(store: Store): Hub {
         const changes = await store.changesSince(since);
         lastSeen = Promise.resolve(changes.lastId);
         hub.wake(changes.channels);
+        if (guarded.size > 0) {
+          const seen = await (lastAccess ?? store.accessVersion());
+          const now = await store.accessVersion();
+          lastAccess = Promise.resolve(now);
+          if (now !== seen) hub.recheck();
+        }
       } while (rescan);
     } catch {
       // The store is closing or busy; the next change or the waiters' own deadlines will follow.
@@ -65,6 +83,8 @@ export function createHub(store: Store): Hub {
     if (unwatch || !store.watch) return;
     lastSeen = store.lastId();
     lastSeen.catch(() => undefined);
+    lastAccess = store.accessVersion();
+    lastAccess.catch(() => undefined);
     unwatch = store.watch(() => {
       void onExternalChange();
     });
@@ -74,6 +94,7 @@ export function createHub(store: Store): Hub {
     unwatch?.();
     unwatch = undefined;
     lastSeen = undefined;
+    lastAccess = undefined;
   }
 
   function remove(w: Waiter): void {
@@ -81,12 +102,13 @@ export function createHub(store: Store): Hub {
       const set = byChannel.get(c);
       if (set?.delete(w) && set.size === 0) byChannel.delete(c);
     }
+    if (w.guarded) guarded.delete(w);
     count--;
     if (count === 0) stopWatching();
   }
 
   const hub: Hub = {
-    park(channels, timeoutMs, signal) {
+    park(channels, timeoutMs, signal, isGuarded = false) {
       let settle!: (r: WakeReason) => void;
       const done = new Promise<WakeReason>((resolve) => {
         settle = resolve;
@@ -96,6 +118,7 @@ export function createHub(store: Store): Hub {
       const onAbort = (): void => waiter.finish("aborted");
       const waiter: Waiter = {
         channels,
+        guarded: isGuarded,
         finish(reason) {
           if (finished) return;
           finished = true;
@@ -106,6 +129,7 @@ export function createHub(store: Store): Hub {
         },
       };
       count++;
+      if (isGuarded) guarded.add(waiter);
       for (const c of channels) {
         let set = byChannel.get(c);
         if (!set) {
@@ -133,6 +157,9 @@ export function createHub(store: Store): Hub {
         byChannel.delete(c);
         for (const w of set) w.finish("woken");
       }
+    },
+    recheck() {
+      for (const w of [...guarded]) w.finish("recheck");
     },
     size: () => count,
     close() {

@@ -69,6 +69,11 @@ export function createQueue(options: QueueOptions) {
     burst: (options.securityEventsPerSecond ?? 0) * 5,
   });
   if (options.onSecurityEvent) security.listen(options.onSecurityEvent);
+  // An operator's revoke, rotate or access change made here sends proven waiters back to re-check their
+  // caller; changes made by other processes reach the hub through the store's access version.
+  security.listen((e) => {
+    if (e.type === "admin" && e.action !== "register") hub.recheck();
+  });
   const identity: Identity = createIdentity({
     store,
     clock,
@@ -227,7 +232,9 @@ export function createQueue(options: QueueOptions) {
       // and parks again only when it found nothing (a fan-out wakes thousands at once).
       let parkFirst = !!r.wait;
       for (;;) {
-        const ticket = parkFirst ? hub.park(r.channels, deadline - clock(), r.signal) : undefined;
+        const ticket = parkFirst
+          ? hub.park(r.channels, deadline - clock(), r.signal, r.principal !== null)
+          : undefined;
         let found: MessageRecord[];
         try {
           found = await fetchUnread(r.channels, agent, limit);
@@ -243,9 +250,9 @@ export function createQueue(options: QueueOptions) {
         parkFirst = true;
         if (!ticket) continue;
         const reason = await ticket.done;
-        if (reason !== "woken") return [];
+        if (reason === "timeout" || reason === "aborted") return [];
         parkFirst = false;
-        // Secure mode: revoked or denied while waiting ends the wait without the messages.
+        // Secure mode: revoked, rotated or denied while waiting ends the wait without the messages.
         if (r.principal) await checkReader(r.channels, agent, r.principal);
       }
     },
@@ -269,6 +276,7 @@ export function createQueue(options: QueueOptions) {
       const deps = {
         store,
         hub,
+        guarded: r.principal !== null,
         pageSize: limits.defaultPage,
         deliver,
         recheck: async () => {

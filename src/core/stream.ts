@@ -29,11 +29,16 @@ export interface StreamRequest {
 export interface StreamDeps {
   store: Store;
   hub: Hub;
+  /** The reader is a proven caller: identity and access changes make it re-check (Hub.park). */
+  guarded: boolean;
   /** Messages read per page. */
   pageSize: number;
   /** Turns a stored message into its delivered form. */
   deliver(m: MessageRecord): Delivered;
-  /** Runs before each page: throws when the reader may no longer read (revoked in the meantime). */
+  /**
+   * Runs before each page and after an identity or access change: throws when the reader may no longer
+   * read (revoked, rotated or denied in the meantime).
+   */
   recheck(): Promise<void>;
 }
 
@@ -51,7 +56,7 @@ export async function* streamMessages(
   const channels = [...positions.keys()];
   while (!signal.aborted) {
     // Park before reading, so a message stored between the read and the wait still wakes us.
-    const ticket = deps.hub.park(channels, Number.POSITIVE_INFINITY, signal);
+    const ticket = deps.hub.park(channels, Number.POSITIVE_INFINITY, signal, deps.guarded);
     let page: MessageRecord[];
     try {
       page = await deps.store.readAfter(
@@ -64,7 +69,9 @@ export async function* streamMessages(
       throw e;
     }
     if (page.length === 0) {
-      if ((await ticket.done) === "aborted") return;
+      const reason = await ticket.done;
+      if (reason === "aborted") return;
+      if (reason === "recheck") await deps.recheck();
       continue;
     }
     ticket.cancel();

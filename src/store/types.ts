@@ -157,11 +157,14 @@ export interface Store {
   /** True once any operator exists (secure mode). */
   hasOperator(): Promise<boolean>;
   /**
-   * Marks an active identity revoked by `by` at `at` (Unix seconds) and records the event; false when the
-   * name is unknown or already revoked.
+   * Marks an active identity revoked by `by` at `at` (Unix seconds), records the event and bumps the
+   * access version, in one transaction; false when the name is unknown or already revoked.
    */
   revokeAgent(name: string, by: string, at: number): Promise<boolean>;
-  /** Replaces an active identity's public key and records the event; false when unknown or revoked. */
+  /**
+   * Replaces an active identity's public key, records the event and bumps the access version, in one
+   * transaction; false when unknown or revoked.
+   */
   rotateKey(name: string, publicKey: string, by: string, at: number): Promise<boolean>;
   /** The key events of one identity, oldest first. */
   listKeyEvents(name: string): Promise<KeyEvent[]>;
@@ -169,7 +172,10 @@ export interface Store {
   putAccessRules(rules: AccessRule[]): Promise<void>;
   /** The rules of one agent, or of every agent when `agent` is omitted. */
   listAccessRules(agent?: string): Promise<AccessRule[]>;
-  /** A number that changes whenever any access rule changes (in any process). */
+  /**
+   * A number that changes whenever any access rule changes, or an identity is revoked or its key
+   * rotated (in any process): waiters watch it to re-check their caller.
+   */
   accessVersion(): Promise<number>;
   /** Forgets replay proofs and idempotency keys that expired before `now` (Unix ms). */
   pruneExpired(now: number): Promise<void>;

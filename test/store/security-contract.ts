@@ -114,6 +114,29 @@ export function describeSecurity(ctx: SecurityContractContext): void {
       assert.equal(await s.accessVersion(), v2);
     });
 
+    it("changes the access version with every revocation and rotation, not a refused one", async () => {
+      const s = ctx.store();
+      await s.addAgent(agent("versioned"));
+      const v0 = await s.accessVersion();
+      assert.equal(
+        await s.rotateKey(
+          "versioned",
+          "-----BEGIN PUBLIC KEY-----\nv2\n-----END PUBLIC KEY-----",
+          "op",
+          ctx.base,
+        ),
+        true,
+      );
+      const v1 = await s.accessVersion();
+      assert.notEqual(v1, v0);
+      assert.equal(await s.revokeAgent("versioned", "op", ctx.base + 1), true);
+      const v2 = await s.accessVersion();
+      assert.notEqual(v2, v1);
+      assert.equal(await s.revokeAgent("versioned", "op", ctx.base + 2), false);
+      assert.equal(await s.rotateKey("nobody", "k", "op", ctx.base + 2), false);
+      assert.equal(await s.accessVersion(), v2);
+    });
+
     it("shows a change made through another instance", async (t) => {
       const other = await ctx.sibling?.();
       if (!other) {

@@ -1,5 +1,6 @@
 // The security part of the SQLite store: revocation, key rotation with its history, and channel
-// access rules with a version counter other processes can watch (migration 003_security.sql).
+// access rules, with a version counter bumped by every revocation, rotation and rule change, which other
+// processes watch (migration 003_security.sql).
 import type Database from "better-sqlite3";
 import type { AccessRule, KeyEvent, Store } from "../types.js";
 
@@ -70,12 +71,14 @@ export function createSecurityMethods({ db, fail }: SecurityStoreOptions): Secur
     const key = stmt.activeKey.get(name) as string | undefined;
     if (key === undefined || stmt.revoke.run(at, by, name).changes !== 1) return false;
     stmt.addEvent.run(name, "revoke", null, key, by, at);
+    stmt.bump.run();
     return true;
   });
   const rotate = db.transaction((name: string, publicKey: string, by: string, at: number): boolean => {
     const key = stmt.activeKey.get(name) as string | undefined;
     if (key === undefined || stmt.rotate.run(publicKey, name).changes !== 1) return false;
     stmt.addEvent.run(name, "rotate", publicKey, key, by, at);
+    stmt.bump.run();
     return true;
   });
   const putRules = db.transaction((rules: AccessRule[]): void => {
