@@ -96,6 +96,29 @@ export function createHttpClient(o: HttpClientOptions) {
     proof?: { key: KeyObject; agent: string },
     signal?: AbortSignal,
   ): Promise<T> {
+    return (await request<T>(method, target, body, proof, signal)).body;
+  }
+
+  /** Every page of a listing: follows X-IPC-Next-Cursor until the last page. */
+  async function allPages<T>(path: string, proof?: { key: KeyObject; agent: string }): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const q = new URLSearchParams({ limit: "1000", ...(cursor !== null ? { cursor } : {}) });
+      const r: { body: T[]; headers: Headers } = await request<T[]>("GET", `${path}?${q}`, undefined, proof);
+      out.push(...r.body);
+      cursor = r.headers.get("x-ipc-next-cursor");
+    } while (cursor);
+    return out;
+  }
+
+  async function request<T>(
+    method: "GET" | "POST",
+    target: string,
+    body: unknown,
+    proof?: { key: KeyObject; agent: string },
+    signal?: AbortSignal,
+  ): Promise<{ body: T; headers: Headers }> {
     const text = body === undefined ? "" : JSON.stringify(body);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -145,7 +168,7 @@ export function createHttpClient(o: HttpClientOptions) {
         Number.isFinite(retry) && retry > 0 ? retry : undefined,
       );
     }
-    return parsed as T;
+    return { body: parsed as T, headers: res.headers };
   }
 
   function signed(m: ClientMessage, key: KeyObject | undefined): Record<string, unknown> {
@@ -235,12 +258,11 @@ export function createHttpClient(o: HttpClientOptions) {
       }
     },
 
-    /** GET /channels; secure servers need `proof` (the caller's key and name). */
+    /** GET /channels, every page; secure servers need `proof` (the caller's key and name). */
     channels: (proof?: { key: KeyObject; agent: string }): Promise<ChannelInfo[]> =>
-      call("GET", "/channels", undefined, proof),
-    /** GET /agents; secure servers need `proof`. */
-    agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> =>
-      call("GET", "/agents", undefined, proof),
+      allPages("/channels", proof),
+    /** GET /agents, every page; secure servers need `proof`. */
+    agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> => allPages("/agents", proof),
     /** GET /access: the access rules, of `agent` or of all; secure servers need an operator's `proof`. */
     accessRules: (proof?: { key: KeyObject; agent: string }, agent?: string): Promise<AccessRuleInfo[]> =>
       call(

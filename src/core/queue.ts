@@ -9,6 +9,7 @@ import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
 import { checkContent, checkName, DEFAULT_LIMITS, type Limits, pageSize } from "./limits.js";
+import { createListings } from "./listings.js";
 import {
   createMaintenance,
   MAINTENANCE_INTERVAL_MS,
@@ -17,16 +18,7 @@ import {
 } from "./maintenance.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { type StreamRequest, streamMessages } from "./stream.js";
-import type {
-  AgentInfo,
-  ChannelInfo,
-  Delivered,
-  Health,
-  Principal,
-  ReadRequest,
-  SendInput,
-  SendResult,
-} from "./types.js";
+import type { Delivered, Health, Principal, ReadRequest, SendInput, SendResult } from "./types.js";
 
 /** Options of a queue; every field but `store` has a default. */
 export interface QueueOptions {
@@ -307,42 +299,8 @@ export function createQueue(options: QueueOptions) {
       await advance(agent, messages);
     },
 
-    /**
-     * Channels with message counts, newest activity first. `caller` is the proven caller of a face
-     * (null: none); in secure mode one is required and only channels it may read are listed. Omitted:
-     * a local caller with the database in hand, who sees everything.
-     */
-    async channels(caller?: Principal): Promise<ChannelInfo[]> {
-      const p = await checkCaller(caller, "channels");
-      let list = await store.listChannels();
-      if (p) {
-        const visible = await access.allowed(
-          p,
-          p.agent,
-          list.map((c) => c.channel),
-          "read",
-        );
-        list = list.filter((_, i) => visible[i]);
-      }
-      return list.map((c) => ({
-        channel: c.channel,
-        count: c.count,
-        last_message: c.lastMessage,
-      }));
-    },
-
-    /** The agent directory (names, roles, identities; never keys). `caller` as for `channels`. */
-    async agents(caller?: Principal): Promise<AgentInfo[]> {
-      await checkCaller(caller, "agents");
-      return (await store.listAgents()).map((a) => ({
-        name: a.name,
-        identity: a.identity,
-        role: a.role,
-        registered_by: a.registeredBy,
-        created_at: a.createdAt,
-        ...(a.revokedAt !== null ? { revoked_at: a.revokedAt, revoked_by: a.revokedBy } : {}),
-      }));
-    },
+    /** Listings, page by page or whole: `channelPage`, `agentPage`, `channels`, `agents` (listings.ts). */
+    ...createListings({ store, access, checkCaller }),
 
     /**
      * Status, the agent's pending count on a channel when both are given, and the security mode. In

@@ -115,6 +115,12 @@ export const healthQuery = z.object({
   agent: z.string().optional(),
 });
 
+/** GET /channels and GET /agents query: one page (core/listings.ts checks the range and the cursor). */
+export const listQuery = z.object({
+  limit: z.coerce.number().int().optional(),
+  cursor: z.string().max(1000).optional(),
+});
+
 /** GET /stream query (Last-Event-ID may also come as `last_event_id`). */
 export const streamQuery = z.object({
   channel: z.string(),

@@ -54,6 +54,22 @@ export interface ChannelSummary {
   count: number;
   /** Unix seconds of the newest message. */
   lastMessage: number;
+  /** Id of the newest message: the order of listChannels and where its next page starts. */
+  top: number;
+}
+
+/** One page of a listing: at most `limit` entries after the one a cursor names. */
+export interface ListPage<After> {
+  /** Where the previous page ended (its last entry's key); omitted: from the start. */
+  after?: After;
+  /** Most entries to return. */
+  limit: number;
+}
+
+/** Where an agent listing stands: the last entry's registration time and name. */
+export interface AgentPosition {
+  createdAt: number;
+  name: string;
 }
 
 /** Agent roles. */
@@ -143,7 +159,7 @@ export interface Store {
   /** Moves a watermark forward to `id`; never moves it back. */
   advanceWatermark(agent: string, channel: string, id: number): Promise<void>;
   /** Channels with message counts, newest activity first. */
-  listChannels(): Promise<ChannelSummary[]>;
+  listChannels(page?: ListPage<number>): Promise<ChannelSummary[]>;
   /** Channels with messages after `afterId`, and the highest id stored. */
   changesSince(afterId: number): Promise<ChangeSummary>;
   /** Records a one-use proof; false when it was already used. */
@@ -152,6 +168,8 @@ export interface Store {
   getAgent(name: string): Promise<AgentRecord | undefined>;
   /** Every registered identity, oldest first. */
   listAgents(): Promise<AgentRecord[]>;
+  /** One page of identities, oldest first (by registration time, then name), after `page.after`. */
+  listAgentsPage(page: ListPage<AgentPosition>): Promise<AgentRecord[]>;
   /** Adds an identity; resolves false when the name is taken (names are never overwritten). */
   addAgent(agent: AgentRecord): Promise<boolean>;
   /** True once any operator exists (secure mode). */

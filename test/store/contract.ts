@@ -467,12 +467,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const build = msg("build", "b1");
         const ops = [msg("ops", "o1"), msg("ops", "o2"), msg("ops", "o3")];
         const lastGeneral = msg("general", "g3");
-        for (const m of [...general, build, ...ops, lastGeneral]) await appendOne(m);
-        assert.deepEqual(await store.listChannels(), [
-          { channel: "general", count: 3, lastMessage: lastGeneral.timestamp },
-          { channel: "ops", count: 3, lastMessage: (ops[2] as NewMessage).timestamp },
-          { channel: "build", count: 1, lastMessage: build.timestamp },
-        ]);
+        const ids: number[] = [];
+        for (const m of [...general, build, ...ops, lastGeneral]) ids.push(await appendOne(m));
+        const expected = [
+          { channel: "general", count: 3, lastMessage: lastGeneral.timestamp, top: ids[6] },
+          { channel: "ops", count: 3, lastMessage: (ops[2] as NewMessage).timestamp, top: ids[5] },
+          { channel: "build", count: 1, lastMessage: build.timestamp, top: ids[2] },
+        ];
+        assert.deepEqual(await store.listChannels(), expected);
+        // A page starts after the newest-message id of the previous page's last entry.
+        assert.deepEqual(await store.listChannels({ limit: 2 }), expected.slice(0, 2));
+        assert.deepEqual(await store.listChannels({ after: ids[5] as number, limit: 2 }), expected.slice(2));
       });
 
       it("reports the channels changed after an id and the highest id", async () => {
@@ -555,6 +560,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(
           list[1],
           agent("kim", { createdAt: BASE_SECONDS + 20, revokedAt: BASE_SECONDS + 25, revokedBy: "op" }),
+        );
+        const first = await store.listAgentsPage({ limit: 2 });
+        assert.deepEqual(
+          first.map((a) => a.name),
+          ["amy", "kim"],
+        );
+        const kim = first[1] as (typeof first)[number];
+        const rest = await store.listAgentsPage({
+          after: { createdAt: kim.createdAt, name: kim.name },
+          limit: 2,
+        });
+        assert.deepEqual(
+          rest.map((a) => a.name),
+          ["zed"],
         );
       });
     });

@@ -7,6 +7,7 @@ import { registrationFromWire } from "../../core/wire.js";
 import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import { registerBody } from "../schemas.js";
+import { answerPage } from "./info.js";
 
 /** Why a reference-style registration (with the operator's private key in the body) is refused. */
 export const PRIVATE_KEY_REFUSAL =
@@ -27,8 +28,8 @@ export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void
   });
 
   // Secure mode: only registered identities see the directory (request proof).
-  app.get(
-    "/agents",
-    async (request): Promise<AgentInfo[]> => queue.agents(await principalOf(request, queue)),
-  );
+  app.get("/agents", async (request, reply): Promise<AgentInfo[]> => {
+    const caller = await principalOf(request, queue);
+    return answerPage(request, reply, (page) => queue.agentPage(caller, page));
+  });
 }

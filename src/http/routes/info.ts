@@ -1,18 +1,44 @@
 // Read-only routes about the server: GET /channels, GET /health and the agent card.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Page } from "../../core/listings.js";
 import type { AgentCard, Queue } from "../../core/queue.js";
 import type { ChannelInfo, Health } from "../../core/types.js";
 import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
-import { healthQuery } from "../schemas.js";
+import { healthQuery, listQuery } from "../schemas.js";
+
+/**
+ * Answers a listing page as the reference does (a JSON array), with the next page's cursor in the
+ * X-IPC-Next-Cursor header and a Link rel="next" (docs/PROTOCOL.md); the last page has neither.
+ */
+export async function answerPage<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  get: (page: { limit?: number; cursor?: string }) => Promise<Page<T>>,
+): Promise<T[]> {
+  const q = validate(listQuery, request.query, "query");
+  const page = await get({
+    ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+  });
+  if (page.next !== undefined) {
+    const path = request.url.split("?")[0] as string;
+    const next = new URLSearchParams({
+      ...(q.limit !== undefined ? { limit: String(q.limit) } : {}),
+      cursor: page.next,
+    });
+    void reply.header("x-ipc-next-cursor", page.next).header("link", `<${path}?${next}>; rel="next"`);
+  }
+  return page.items;
+}
 
 /** Registers the informational routes. */
 export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
   // Secure mode: only registered identities list channels, and only those they may read (request proof).
-  app.get(
-    "/channels",
-    async (request): Promise<ChannelInfo[]> => queue.channels(await principalOf(request, queue)),
-  );
+  app.get("/channels", async (request, reply): Promise<ChannelInfo[]> => {
+    const caller = await principalOf(request, queue);
+    return answerPage(request, reply, (page) => queue.channelPage(caller, page));
+  });
 
   app.get("/health", async (request): Promise<Health> => {
     const q = validate(healthQuery, request.query, "query");

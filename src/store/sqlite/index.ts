@@ -75,6 +75,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const stmt = {
     getAgent: db.prepare("SELECT * FROM agents WHERE name = ?"),
     listAgents: db.prepare("SELECT * FROM agents ORDER BY created_at, name"),
+    agentsPage: db.prepare(
+      "SELECT * FROM agents WHERE (created_at, name) > (?, ?) ORDER BY created_at, name LIMIT ?",
+    ),
     addAgent: db.prepare(
       "INSERT OR IGNORE INTO agents (name, identity, public_key, role, registered_by, created_at, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
@@ -105,6 +108,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async listAgents() {
       return (stmt.listAgents.all() as AgentRow[]).map(toAgent);
+    },
+    async listAgentsPage(page) {
+      const after = page.after ?? { createdAt: -Number.MAX_VALUE, name: "" };
+      return (stmt.agentsPage.all(after.createdAt, after.name, page.limit) as AgentRow[]).map(toAgent);
     },
     async addAgent(a) {
       try {

@@ -101,8 +101,9 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     advance: db.prepare(
       "INSERT INTO watermarks (agent, channel, last_id) VALUES (?, ?, ?) ON CONFLICT (agent, channel) DO UPDATE SET last_id = MAX(COALESCE(last_id, 0), excluded.last_id)",
     ),
+    // The summary kept by migration 004's triggers, newest activity first through its top_id index.
     channels: db.prepare(
-      "SELECT c.channel AS channel, c.n AS count, m.created_at AS last FROM (SELECT channel, COUNT(*) AS n, MAX(id) AS top FROM messages GROUP BY channel) c JOIN messages m ON m.id = c.top ORDER BY m.created_at DESC, c.channel",
+      "SELECT channel, count, last_at AS last, top_id AS top FROM channel_summary WHERE top_id < ? ORDER BY top_id DESC LIMIT ?",
     ),
     changes: db.prepare("SELECT channel, MAX(id) AS top FROM messages WHERE id > ? GROUP BY channel"),
     lastId: db.prepare("SELECT MAX(id) FROM messages").pluck(),
@@ -290,12 +291,14 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       if (o.isClosed()) return closedError();
       return moves.push({ agent, channel, id });
     },
-    async listChannels(): Promise<ChannelSummary[]> {
-      return (stmt.channels.all() as { channel: string; count: number; last: number }[]).map((r) => ({
-        channel: r.channel,
-        count: r.count,
-        lastMessage: r.last,
-      }));
+    async listChannels(page): Promise<ChannelSummary[]> {
+      const rows = stmt.channels.all(page?.after ?? Number.MAX_SAFE_INTEGER, page?.limit ?? -1) as {
+        channel: string;
+        count: number;
+        last: number;
+        top: number;
+      }[];
+      return rows.map((r) => ({ channel: r.channel, count: r.count, lastMessage: r.last, top: r.top }));
     },
     async changesSince(afterId) {
       const rows = stmt.changes.all(afterId) as { channel: string; top: number }[];
