@@ -61,7 +61,7 @@ export async function principalOf(request: FastifyRequest, queue: Queue): Promis
   if (!/^\d{1,16}$/.test(timestamp)) {
     throw new IpcError("invalid_argument", `${PROOF_HEADERS.timestamp} must be Unix time in milliseconds`);
   }
-  return queue.identity.authenticate({
+  const principal = await queue.identity.authenticate({
     agent,
     method: request.method,
     target: request.url,
@@ -70,4 +70,7 @@ export async function principalOf(request: FastifyRequest, queue: Queue): Promis
     nonce,
     signature,
   });
+  // The proof verified: from now on the request spends that agent's rate budget.
+  if (principal) request.rateProven?.(request, principal.agent);
+  return principal;
 }

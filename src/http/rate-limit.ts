@@ -1,9 +1,8 @@
-// Request rate limits (token buckets), answered 429 with Retry-After. Each identity has a budget: a proven
-// agent in secure mode, an address in open mode (where nobody is proven) and for public requests. In secure
-// mode, refused requests (bad or missing proofs, replays, bad input) are charged to their address in a
-// second, smaller budget, checked before anything else: a client that keeps failing is stopped before the
-// server verifies more of its signatures. Only a successful request (2xx, so its proof verified) is charged
-// to an agent, so forged or replayed requests in another agent's name cannot use up that agent's budget.
+// Request rate limits (token buckets), answered 429 with Retry-After. Each identity has a budget: an agent
+// whose proof verified (a request proof, or a send's signature checked by the core), else the client
+// address (open mode, public requests, unverified claims). In secure mode, refused requests (bad or missing
+// proofs, replays, bad input) are charged to their address in a second, smaller budget, checked before
+// anything else. Only a successful request is charged to an agent, so nobody spends another agent's budget.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { PROOF_HEADERS } from "../client/sign.js";
 import type { RateLimit } from "../config.js";
@@ -101,23 +100,45 @@ export interface RateLimitOptions {
   clock?: () => number;
 }
 
-/** The agent a request claims to act as (not yet verified), for choosing its bucket. */
-function claimedAgent(request: FastifyRequest): string | undefined {
-  const h = request.headers[PROOF_HEADERS.agent];
-  if (typeof h === "string") return h.length <= 128 ? h : undefined;
+/** Routes that verify the request proof they carry (auth.ts principalOf): their budget is chosen then. */
+const PROOF_ROUTES: ReadonlySet<string> = new Set([
+  "GET /messages",
+  "POST /ack",
+  "GET /stream",
+  "GET /channels",
+  "GET /agents",
+  "GET /access",
+  "GET /key-events",
+]);
+/** Routes whose message signatures the core verifies before storing. */
+const SEND_ROUTES: ReadonlySet<string> = new Set(["POST /send", "POST /send/batch"]);
+
+/** The sender a send claims (verified by the core before anything is stored), for checking its budget. */
+function claimedSender(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | null | undefined;
   if (typeof body !== "object" || body === null) return undefined;
   const first = Array.isArray(body.messages)
     ? (body.messages[0] as Record<string, unknown> | undefined)
     : body;
-  const name = first?.sender ?? body.operator;
+  const name = first?.sender;
   return typeof name === "string" && name.length <= 128 ? name : undefined;
+}
+
+/** True when the route will verify the request proof the request carries. */
+function verifiesProof(request: FastifyRequest, route: string): boolean {
+  if (request.headers[PROOF_HEADERS.agent] === undefined) return false;
+  if (PROOF_ROUTES.has(route)) return true;
+  if (route !== "GET /health") return false;
+  const q = request.query as Record<string, unknown> | undefined;
+  return !!q?.channel && !!q?.agent;
 }
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The agent the rate limiter charges when the request succeeds. */
+    /** The bucket the rate limiter charges when the request succeeds (undefined: the address). */
     rateKey: string | undefined;
+    /** Set by the rate limiter: checks and selects the budget of `agent` once its proof verified. */
+    rateProven: ((request: FastifyRequest, agent: string) => void) | undefined;
   }
 }
 
@@ -179,7 +200,16 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
     return wait > 0 ? refuse(buckets, key, wait, request) : undefined;
   }
 
+  /** A proof by `agent` verified: its own budget is checked, and charged if the request succeeds. */
+  function proven(request: FastifyRequest, agent: string): void {
+    if (!secure || !identities) return;
+    request.rateKey = `agent:${agent}`;
+    const err = check(identities, request.rateKey, request, clock());
+    if (err) throw err;
+  }
+
   app.decorateRequest("rateKey", undefined);
+  app.decorateRequest("rateProven", undefined);
   app.addHook("onReady", async () => {
     secure = await o.queue.identity.isSecure();
     checkedAt = clock();
@@ -198,19 +228,27 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
     done(check(refusals, addr, request, now));
   });
 
-  // After the body is parsed: the claimed agent's own budget (charged only if the request succeeds).
+  // After the body is parsed. Only a verified proof selects an agent's budget (proven(), called by
+  // principalOf); a send's claimed sender is only checked here (not charged: the core refuses an unverified
+  // send, which then counts as refused for the address). Everything else counts against the address.
   app.addHook("preHandler", (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     if (!secure || !identities) return done();
-    const agent = claimedAgent(request);
-    request.rateKey = agent === undefined ? `addr:${request.ip}` : `agent:${agent}`;
-    done(check(identities, request.rateKey, request, clock()));
+    request.rateProven = proven;
+    const route = `${request.method} ${request.routeOptions.url ?? ""}`;
+    if (verifiesProof(request, route)) return done();
+    const sender = SEND_ROUTES.has(route) ? claimedSender(request) : undefined;
+    if (sender !== undefined) {
+      request.rateKey = `agent:${sender}`;
+      return done(check(identities, request.rateKey, request, clock()));
+    }
+    done(check(identities, `addr:${request.ip}`, request, clock()));
   });
 
   app.addHook("onResponse", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (!secure || reply.statusCode === 429) return done();
     const now = clock();
     if (reply.statusCode < 300) {
-      if (request.rateKey !== undefined) identities?.charge(request.rateKey, now);
+      identities?.charge(request.rateKey ?? `addr:${request.ip}`, now);
     } else refusals?.charge(`addr:${request.ip}`, now);
     done();
   });
