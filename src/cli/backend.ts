@@ -1,6 +1,7 @@
 // What CLI commands talk to: the local database (default) or, in remote mode (IPC_URL / --server), a
 // server over HTTP. Both are loaded lazily so each command loads only what it uses.
 import type { KeyObject } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { ClientMessage, ClientRead } from "../client/http-client.js";
 import {
   type signAccessRule,
@@ -9,6 +10,7 @@ import {
   type signRotation,
 } from "../client/sign.js";
 import { type Config, queueOptionsOf } from "../config.js";
+import { IpcError } from "../core/errors.js";
 import type {
   AccessRuleInfo,
   AgentInfo,
@@ -73,7 +75,7 @@ export async function openBackend(config: Config): Promise<Backend> {
     });
     return { ...client, remote: true, close: async () => undefined };
   }
-  const queue = await openLocalQueue(config);
+  const queue = await openDatabaseQueue(config);
   const signedInput = (m: ClientMessage, key?: KeyObject) =>
     sendFromWire(key ? { ...m, ...signMessageV2(key, m) } : m);
   return {
@@ -101,16 +103,35 @@ export async function openBackend(config: Config): Promise<Backend> {
   };
 }
 
-/** Opens the local SQLite database as a queue (for commands that only work locally, like seed). */
-export async function openLocalQueue(config: Config) {
+/**
+ * Opens the local SQLite database as a queue for a command that only works locally (`command`, e.g.
+ * seed); refused when a server is configured, so the command never quietly writes a database of its own.
+ */
+export async function openLocalQueue(config: Config, command: string) {
+  if (config.serverUrl) {
+    throw new IpcError(
+      "invalid_argument",
+      `${command} works only on a local database, but a server is configured (${config.serverUrl}, from IPC_URL or --server): run it where the server's database is, without IPC_URL (--db <path> picks the database)`,
+    );
+  }
+  return openDatabaseQueue(config);
+}
+
+/** Opens config.dbPath as a queue; says so on stderr when that creates a new database (a typo'd path shows). */
+async function openDatabaseQueue(config: Config) {
   const [{ createSqliteStore }, { createQueue }] = await Promise.all([
     import("../store/sqlite/index.js"),
     import("../core/queue.js"),
   ]);
-  return createQueue({
+  const isNew = config.dbPath !== ":memory:" && !existsSync(config.dbPath);
+  const queue = createQueue({
     ...queueOptionsOf(config),
     // No _security writes here: whoever runs the CLI on the database file already has full access to it.
     securityEventsPerSecond: 0,
     store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
   });
+  if (isNew && existsSync(config.dbPath)) {
+    process.stderr.write(`el-ipc: created a new database at ${config.dbPath}\n`);
+  }
+  return queue;
 }

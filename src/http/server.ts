@@ -69,6 +69,8 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
  * dropped and retried by the client after 1 s or more (no error, but late polls).
  */
 export const LISTEN_BACKLOG = 4096;
+/** How often a server in open mode checks whether an operator was seeded (by any process), in ms. */
+const SECURE_WATCH_MS = 1_000;
 /** While closing, how often keep-alive sockets that turned idle are dropped, in ms. */
 const REAP_INTERVAL_MS = 25;
 
@@ -158,8 +160,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
 /** A listening server with its own store and queue. */
 export interface RunningHttpServer {
-  /** Base URL, e.g. http://127.0.0.1:9876. */
+  /** Base URL to connect to, e.g. http://127.0.0.1:9876 (a loopback one when bound to all addresses). */
   url: string;
+  /** The address actually bound, as a URL: http://0.0.0.0:9876 for --host 0.0.0.0. */
+  boundUrl: string;
   /** The fastify instance. */
   app: FastifyInstance;
   /** The queue it serves. */
@@ -220,6 +224,27 @@ export async function startHttpServer(
     const code = (e as { code?: string }).code ?? "error";
     throw new IpcError("unavailable", `cannot listen on ${config.host}:${config.port} (${code})`);
   }
+  const bound = app.server.address();
+  const boundUrl =
+    bound && typeof bound === "object"
+      ? `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`
+      : url;
+  // Secure mode can start in another process (the CLI seeding the same database): look once a second.
+  let secureWatch: NodeJS.Timeout | undefined;
+  if (!(await queue.identity.isSecure())) {
+    secureWatch = setInterval(() => {
+      queue.identity.isSecure().then(
+        (secure) => {
+          if (!secure || secureWatch === undefined) return;
+          clearInterval(secureWatch);
+          secureWatch = undefined;
+          app.log.info({ secure_mode: true }, "secure mode is on: an operator was seeded");
+        },
+        () => undefined,
+      );
+    }, SECURE_WATCH_MS);
+    secureWatch.unref();
+  }
   // Retention and expired replay proofs, now and then periodically, in the core.
   queue.startMaintenance(opts.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS, (err) =>
     app.log.warn({ err }, "maintenance pass failed (retention, expired replay proofs)"),
@@ -228,10 +253,13 @@ export async function startHttpServer(
   let closing: Promise<void> | undefined;
   return {
     url,
+    boundUrl,
     app,
     queue,
     close() {
       closing ??= (async () => {
+        clearInterval(secureWatch);
+        secureWatch = undefined;
         queue.stopMaintenance();
         try {
           await app.close();

@@ -88,7 +88,7 @@ export async function startServerProcess(
     let err = "";
     const onData = (d: Buffer) => {
       err += d;
-      const m = /Listening on (http:\/\/\S+)/.exec(err);
+      const m = /Listening on (http:\/\/[^\s"]+)/.exec(err);
       if (m?.[1]) {
         child.stderr?.off("data", onData);
         resolve(m[1]);

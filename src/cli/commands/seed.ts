@@ -14,7 +14,7 @@ export const command: CommandSpec = {
 
 /** Runs `seed`. Works on the local database only: whoever can open it is trusted to create operators. */
 export async function run(name: string, _opts: unknown, globals: GlobalOptions) {
-  const queue = await openLocalQueue(configOf(globals));
+  const queue = await openLocalQueue(configOf(globals), "seed");
   try {
     const pair = await queue.identity.seed(name);
     process.stderr.write(`[ipc] Operator '${name}' seeded. Public key stored in DB.\n`);

@@ -1,4 +1,6 @@
 // `el-ipc serve [port]`: run the HTTP server on the local database. The HTTP framework is loaded here only.
+import { existsSync } from "node:fs";
+import { IpcError } from "../../core/errors.js";
 import type { CommandSpec } from "../command.js";
 import { configOf, type GlobalOptions } from "../context.js";
 
@@ -6,6 +8,17 @@ import { configOf, type GlobalOptions } from "../context.js";
 interface ServeOptions {
   host?: string;
   allowOpen?: boolean;
+  logLevel?: string;
+}
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Parses --log-level. */
+function logLevel(value: string): (typeof LEVELS)[number] {
+  const level = LEVELS.find((l) => l === value.toLowerCase());
+  if (!level)
+    throw new IpcError("invalid_argument", `--log-level must be one of ${LEVELS.join(", ")}, got '${value}'`);
+  return level;
 }
 
 /** `serve`'s command line. */
@@ -19,6 +32,12 @@ export const command: CommandSpec = {
       flags: "--allow-open",
       description: "allow an open-mode server (no operator, no IPC_API_KEY) on a non-loopback address",
     },
+    {
+      flags: "--log-level <level>",
+      description:
+        "fatal, error, warn, info (default), debug, trace or silent; lines are JSON unless stderr is a terminal",
+      parse: logLevel,
+    },
   ],
   run,
 };
@@ -29,17 +48,25 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     ...(port !== undefined ? { port } : {}),
     ...(opts.host ? { host: opts.host } : {}),
   });
-  const { startHttpServer } = await import("../../http/server.js");
-  const server = await startHttpServer(config, { allowOpen: !!opts.allowOpen });
+  const [{ startHttpServer }, { createServerLogger }] = await Promise.all([
+    import("../../http/server.js"),
+    import("../../http/logger.js"),
+  ]);
+  const log = createServerLogger({ level: (opts.logLevel as (typeof LEVELS)[number]) ?? "info" });
+  const isNew = !existsSync(config.dbPath);
+  const server = await startHttpServer(config, { allowOpen: !!opts.allowOpen, logger: log });
+  if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
   const secure = await server.queue.identity.isSecure();
-  process.stderr.write(`[ipc-server] Listening on ${server.url}\n`);
-  process.stderr.write(`[ipc-server] DB: ${config.dbPath}\n`);
-  process.stderr.write(
-    `[ipc-server] Security: ${secure ? "ACTIVE (Ed25519)" : "OPEN (no operators seeded)"}\n`,
+  log.info({ url: server.boundUrl, db: config.dbPath }, `Listening on ${server.boundUrl}`);
+  log.info(
+    { secure_mode: secure },
+    secure
+      ? "secure mode is on (Ed25519)"
+      : "open mode: no operator seeded (el-ipc seed turns secure mode on)",
   );
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.stderr.write("[ipc-server] Shutting down.\n");
+      log.info("shutting down");
       resolve();
     };
     process.once("SIGINT", stop);
