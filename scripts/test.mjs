@@ -1,16 +1,39 @@
-// Runs every compiled test file with Node's built-in test runner (Node 20 has no glob support in --test).
+// Runs every compiled test file with Node's built-in test runner (Node 20 has no glob support in --test):
+// a compact report on stdout (failures with their errors at the end, then the totals), the full spec
+// report in <out>/test-report.log.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? find(join(dir, e.name)) : e.name.endsWith(".test.js") ? [join(dir, e.name)] : [],
   );
 }
+const out = process.env.EL_IPC_OUT || "dist";
 const filter = process.argv.slice(2);
-const files = find(join(process.env.EL_IPC_OUT || "dist", "test"))
+const files = find(join(out, "test"))
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .sort();
-const r = spawnSync(process.execPath, ["--test", "--test-reporter=tap", ...files], { stdio: "inherit" });
+if (files.length === 0) {
+  console.error(`test: no test file under ${join(out, "test")} matches ${filter.join(" ") || "*.test.js"}`);
+  process.exit(1);
+}
+const reporter = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "test-reporter.mjs")).href;
+const log = join(out, "test-report.log");
+const r = spawnSync(
+  process.execPath,
+  [
+    "--test",
+    `--test-reporter=${reporter}`,
+    "--test-reporter-destination=stdout",
+    "--test-reporter=spec",
+    `--test-reporter-destination=${log}`,
+    ...files,
+  ],
+  { stdio: "inherit" },
+);
+const shown = relative(process.cwd(), log);
+console.log(`Full report: ${shown.startsWith("..") ? resolve(log) : shown}`);
 process.exit(r.status ?? 1);

@@ -17,8 +17,8 @@ function findRepoRoot(from: string): string {
   }
 }
 
-/** The read-only compat fixtures (EL_IPC_COMPAT_DIR, default ../shared/compat beside the repo). */
-export const COMPAT_DIR: string = process.env.EL_IPC_COMPAT_DIR ?? resolve(REPO_ROOT, "../shared/compat");
+/** The compat fixtures the reference implementation made, checked in (see its README). */
+export const COMPAT_DIR: string = resolve(REPO_ROOT, "test", "fixtures", "compat");
 
 /** A temp folder removed by cleanup(). */
 export interface TempDir {
