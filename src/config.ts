@@ -23,8 +23,10 @@ export interface Config {
   sync: "normal" | "full";
   /** Agent card fields. Env IPC_AGENT_NAME, IPC_AGENT_DESC, IPC_AGENT_URL. */
   card: { name?: string; description?: string; url?: string };
-  /** Size limits. Env IPC_MAX_BODY_BYTES, IPC_MAX_CONTENT_BYTES. */
+  /** Size limits. Env IPC_MAX_BODY_BYTES, IPC_MAX_CONTENT_BYTES, IPC_MAX_PAGE_BYTES. */
   limits: Limits;
+  /** Bytes the server holds for answers not yet written out, all clients together. Env IPC_MAX_UNSENT_BYTES, default 64 MiB. */
+  maxUnsentBytes: number;
   /** Accepted skew of signed timestamps in ms. Env IPC_REPLAY_WINDOW_SECONDS, default 300 s. */
   replayWindowMs: number;
   /** Which messages the server deletes. Env IPC_RETENTION (e.g. `age=7d,count=10000`); default none. */
@@ -193,7 +195,15 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
         env.IPC_MAX_CONTENT_BYTES,
         DEFAULT_LIMITS.contentBytes,
       ),
+      pageBytes: Math.max(
+        1,
+        positiveInt("IPC_MAX_PAGE_BYTES", env.IPC_MAX_PAGE_BYTES, DEFAULT_LIMITS.pageBytes),
+      ),
     },
+    maxUnsentBytes: Math.max(
+      1,
+      positiveInt("IPC_MAX_UNSENT_BYTES", env.IPC_MAX_UNSENT_BYTES, 64 * 1024 * 1024),
+    ),
     replayWindowMs:
       positiveInt("IPC_REPLAY_WINDOW_SECONDS", env.IPC_REPLAY_WINDOW_SECONDS, 300, 86_400) * 1000,
     retention: parseRetention(env.IPC_RETENTION),

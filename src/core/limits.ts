@@ -11,6 +11,11 @@ export interface Limits {
   defaultPage: number;
   /** Largest page a caller may ask for. Default 1000. */
   maxPage: number;
+  /**
+   * Largest page in bytes (messageBytes of its messages); a page always holds at least one message.
+   * Default 4,194,304 (4 MiB).
+   */
+  pageBytes: number;
   /** Messages in one batch send. Default 1000. */
   maxBatch: number;
 }
@@ -21,8 +26,28 @@ export const DEFAULT_LIMITS: Limits = {
   bodyBytes: 1024 * 1024,
   defaultPage: 100,
   maxPage: 1000,
+  pageBytes: 4 * 1024 * 1024,
   maxBatch: 1000,
 };
+
+/**
+ * The size a message counts for in a page: the UTF-8 bytes of its content, plus its names and signature
+ * and a fixed 128 for the other fields, close to its JSON size.
+ */
+export function messageBytes(m: {
+  content: string;
+  channel: string;
+  sender: string;
+  signature: string;
+}): number {
+  return (
+    Buffer.byteLength(m.content, "utf8") +
+    m.channel.length * 3 +
+    m.sender.length * 3 +
+    m.signature.length +
+    128
+  );
+}
 
 /** Longest channel or agent name, in characters. */
 export const MAX_NAME_CHARS = 128;

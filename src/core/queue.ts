@@ -8,7 +8,7 @@ import { type AgentCard, buildAgentCard } from "./card.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
-import { checkContent, checkName, DEFAULT_LIMITS, type Limits, pageSize } from "./limits.js";
+import { checkContent, checkName, DEFAULT_LIMITS, type Limits, messageBytes, pageSize } from "./limits.js";
 import { createListings } from "./listings.js";
 import {
   createMaintenance,
@@ -19,6 +19,9 @@ import {
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { type StreamRequest, streamMessages } from "./stream.js";
 import type { Delivered, Health, Principal, ReadRequest, SendInput, SendResult } from "./types.js";
+
+/** Seconds a read refused by a full answer budget is asked to wait before it retries. */
+export const BUSY_RETRY_SECONDS = 1;
 
 /** Options of a queue; every field but `store` has a default. */
 export interface QueueOptions {
@@ -158,7 +161,7 @@ export function createQueue(options: QueueOptions) {
       channels.length === 1
         ? [{ channel: channels[0] as string, after: marks.get(channels[0] as string) ?? 0 }]
         : channels.map((channel) => ({ channel, after: marks.get(channel) ?? 0 }));
-    return store.readAfter(positions, limit);
+    return store.readAfter(positions, limit, limits.pageBytes);
   }
 
   // Runs once per answered read (thousands at once in a fan-out), so it allocates as little as it can.
@@ -236,6 +239,17 @@ export function createQueue(options: QueueOptions) {
         }
         if (found.length > 0 || !r.wait) {
           ticket?.cancel();
+          if (found.length > 0 && r.budget) {
+            let bytes = 0;
+            for (const m of found) bytes += messageBytes(m);
+            if (!r.budget.take(bytes)) {
+              throw new IpcError(
+                "unavailable",
+                "the server holds too many unsent answers; retry shortly",
+                BUSY_RETRY_SECONDS,
+              );
+            }
+          }
           if (!r.peek && found.length > 0) await advance(agent, found);
           return found.map(deliver);
         }
@@ -270,6 +284,8 @@ export function createQueue(options: QueueOptions) {
         hub,
         guarded: r.principal !== null,
         pageSize: limits.defaultPage,
+        pageBytes: limits.pageBytes,
+        ...(r.budget ? { budget: r.budget } : {}),
         deliver,
         recheck: async () => {
           await checkReader(channels, agent, r.principal);

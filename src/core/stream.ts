@@ -1,8 +1,10 @@
 // The waiting loop behind a message stream (SSE): pages of unread messages from positions kept in
 // memory, parking on the hub between pages. Checks happen in queue.stream; this only delivers.
 import type { MessageRecord, Store } from "../store/types.js";
+import { IpcError } from "./errors.js";
 import type { Hub } from "./hub.js";
-import type { Delivered, Principal } from "./types.js";
+import { messageBytes } from "./limits.js";
+import type { AnswerBudget, Delivered, Principal } from "./types.js";
 
 /** A stream request, as a face receives it. */
 export interface StreamRequest {
@@ -23,6 +25,8 @@ export interface StreamRequest {
   signal: AbortSignal;
   /** Proven caller. */
   principal: Principal;
+  /** Reserves each page's bytes until it was handed over; a refused page ends the stream (unavailable). */
+  budget?: AnswerBudget;
 }
 
 /** What the loop needs from its queue. */
@@ -33,6 +37,10 @@ export interface StreamDeps {
   guarded: boolean;
   /** Messages read per page. */
   pageSize: number;
+  /** Bytes read per page at most (always one message). */
+  pageBytes: number;
+  /** See StreamRequest.budget. */
+  budget?: AnswerBudget;
   /** Turns a stored message into its delivered form. */
   deliver(m: MessageRecord): Delivered;
   /**
@@ -62,6 +70,7 @@ export async function* streamMessages(
       page = await deps.store.readAfter(
         channels.map((channel) => ({ channel, after: positions.get(channel) ?? 0 })),
         deps.pageSize,
+        deps.pageBytes,
       );
       if (page.length > 0) await deps.recheck();
     } catch (e) {
@@ -75,12 +84,23 @@ export async function* streamMessages(
       continue;
     }
     ticket.cancel();
-    for (const m of page) {
-      positions.set(m.channel, m.id);
-      yield deps.deliver(m);
-      // Resumed: the consumer wrote the event and asks for the next one.
-      if (autoack) await deps.store.advanceWatermark(agent, m.channel, m.id);
-      if (signal.aborted) return;
+    let held = 0;
+    if (deps.budget) {
+      for (const m of page) held += messageBytes(m);
+      if (!deps.budget.take(held)) {
+        throw new IpcError("unavailable", "the server holds too many unsent answers; reconnect shortly", 1);
+      }
+    }
+    try {
+      for (const m of page) {
+        positions.set(m.channel, m.id);
+        yield deps.deliver(m);
+        // Resumed: the consumer wrote the event and asks for the next one.
+        if (autoack) await deps.store.advanceWatermark(agent, m.channel, m.id);
+        if (signal.aborted) return;
+      }
+    } finally {
+      deps.budget?.release(held);
     }
   }
 }

@@ -47,6 +47,18 @@ export interface Delivered {
   nonce?: string;
 }
 
+/**
+ * Bytes held for answers not yet written out, kept by a face (the HTTP server's cap on unsent answers).
+ * A page is read, then `take`n before it is handed over; a refused take ends the read with `unavailable`
+ * and leaves the watermark where it was.
+ */
+export interface AnswerBudget {
+  /** Reserves `bytes` for a page; false when the face holds too much already. */
+  take(bytes: number): boolean;
+  /** Gives back bytes taken earlier (the page was written out, or the client went away). */
+  release(bytes: number): void;
+}
+
 /** A read request. */
 export interface ReadRequest {
   /** One or more channels. */
@@ -64,6 +76,8 @@ export interface ReadRequest {
   signal?: AbortSignal;
   /** Proven caller. */
   principal: Principal;
+  /** Reserves the page's bytes before it is handed over; the face releases them. Default none. */
+  budget?: AnswerBudget;
 }
 
 /** An operator-signed registration (the private key never travels). */

@@ -6,6 +6,7 @@ import { IpcError } from "../core/errors.js";
 import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
 import { createQueue, type Queue } from "../core/queue.js";
 import { createSqliteStore } from "../store/sqlite/index.js";
+import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js";
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, handleNotFound } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
@@ -35,6 +36,8 @@ export interface HttpServerOptions {
   streamKeepAliveMs?: number;
   /** Connection timeouts; every field defaults to the constants below. */
   timeouts?: Partial<HttpTimeouts>;
+  /** The cap on bytes held for unsent answers. Default createAnswerBudget(config.maxUnsentBytes). */
+  answerBudget?: ServerAnswerBudget;
 }
 
 /** How long slow or idle clients may hold a connection, in ms. */
@@ -146,10 +149,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     done();
   });
 
-  registerMessageRoutes(app, { queue, polls });
+  const budget = opts.answerBudget ?? createAnswerBudget(config.maxUnsentBytes);
+  const answers = (address: string) => budget.forClient(address);
+  registerMessageRoutes(app, { queue, polls, answers });
   registerStreamRoute(app, {
     queue,
     polls,
+    answers,
     ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
   });
   registerIdentityRoutes(app, queue);

@@ -148,8 +148,12 @@ export interface Store {
    * call is `{ replayed: true }`; when it fails, none is stored. Other calls are not affected.
    */
   append(messages: NewMessage[]): Promise<AppendResult[]>;
-  /** Messages after each position, merged in id order, at most `limit`. */
-  readAfter(positions: Position[], limit: number): Promise<MessageRecord[]>;
+  /**
+   * Messages after each position, merged in id order, at most `limit`; with `maxBytes`, stops before the
+   * message that would take the page beyond that many bytes (core/limits messageBytes), but always
+   * returns the first one.
+   */
+  readAfter(positions: Position[], limit: number, maxBytes?: number): Promise<MessageRecord[]>;
   /** Highest message id stored, 0 when there is none. */
   lastId(): Promise<number>;
   /** Number of messages after `after` on a channel. */

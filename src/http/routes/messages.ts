@@ -1,9 +1,10 @@
 // Message routes: POST /send, POST /send/batch, GET /messages (optionally a long-poll), POST /ack.
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
-import type { Delivered } from "../../core/types.js";
+import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { sendFromWire } from "../../core/wire.js";
+import { answerMessages, holdAnswer } from "../answer-writer.js";
 import { principalOf } from "../auth.js";
 import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
@@ -14,27 +15,15 @@ export interface MessageRouteContext {
   queue: Queue;
   /** Waiting reads, ended together on shutdown. */
   polls: LongPolls;
-}
-
-/**
- * Writes a read's answer straight to the socket: a fan-out answers thousands of parked polls in one
- * burst, and fastify's reply path costs more than the write itself. Headers already set on the reply
- * (connection: close while shutting down) are kept; onResponse hooks (rate limits) still run.
- */
-function answerMessages(reply: FastifyReply, messages: Delivered[]): void {
-  const body = JSON.stringify(messages);
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders()))
-    if (value !== undefined) headers[name] = value;
-  headers["content-type"] = "application/json; charset=utf-8";
-  headers["content-length"] = Buffer.byteLength(body);
-  reply.hijack();
-  reply.raw.writeHead(200, headers);
-  reply.raw.end(body);
+  /** The budget of unsent answers one client address draws from. Default none. */
+  answers?: (address: string) => AnswerBudget;
 }
 
 /** Registers the message routes. Sends carry their own proof (the message signature). */
-export function registerMessageRoutes(app: FastifyInstance, { queue, polls }: MessageRouteContext): void {
+export function registerMessageRoutes(
+  app: FastifyInstance,
+  { queue, polls, answers }: MessageRouteContext,
+): void {
   app.post("/send", async (request) => {
     const r = await queue.send(sendFromWire(parseSendBody(request.body)));
     return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
@@ -50,27 +39,46 @@ export function registerMessageRoutes(app: FastifyInstance, { queue, polls }: Me
     const q = validate(readQuery, request.query, "query");
     const channels = parseChannelList(q.channel);
     const principal = await principalOf(request, queue);
-    const base = { channels, agent: q.agent, limit: q.limit, peek: q.peek, principal };
-    if (!q.wait) return answerMessages(reply, await queue.read(base));
+    const readHeld = async (p: Promise<Delivered[]>): Promise<Delivered[]> => {
+      try {
+        return await p;
+      } catch (e) {
+        held?.releaseAll();
+        throw e;
+      }
+    };
+    // Bytes of the page are held until the answer is written out or the client is gone.
+    const held = answers ? holdAnswer(answers(request.ip)) : undefined;
+    const base = {
+      channels,
+      agent: q.agent,
+      limit: q.limit,
+      peek: q.peek,
+      principal,
+      ...(held ? { budget: held } : {}),
+    };
+    if (!q.wait) return answerMessages(reply, await readHeld(queue.read(base)), held);
     // The response's 'close' fires when the client goes away mid-wait (the request's fires too early).
     const controller = polls.open(principal?.agent ?? q.agent);
     const onClose = (): void => controller.abort();
     reply.raw.once("close", onClose);
     let messages: Delivered[];
     try {
-      messages = await queue.read({
-        ...base,
-        wait: true,
-        timeoutMs: q.timeout * 1000,
-        signal: controller.signal,
-      });
+      messages = await readHeld(
+        queue.read({
+          ...base,
+          wait: true,
+          timeoutMs: q.timeout * 1000,
+          signal: controller.signal,
+        }),
+      );
     } finally {
       reply.raw.off("close", onClose);
       polls.done(controller);
       // Shutting down: tell the client not to reuse this connection.
       if (polls.closing()) void reply.header("connection", "close");
     }
-    answerMessages(reply, messages);
+    answerMessages(reply, messages, held);
   });
 
   app.post("/ack", async (request) => {

@@ -2,12 +2,12 @@
 // (https://html.spec.whatwg.org/multipage/server-sent-events.html). The route only writes frames, waits
 // for the socket to drain and ends the stream when the client leaves or the server closes; what is
 // delivered, from where, and when the watermark moves is decided by the core (queue.stream).
-import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { IpcError } from "../../core/errors.js";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
-import type { Delivered } from "../../core/types.js";
+import type { AnswerBudget, Delivered } from "../../core/types.js";
+import { drained } from "../answer-writer.js";
 import { principalOf } from "../auth.js";
 import { describeError } from "../errors.js";
 import { validate } from "../input.js";
@@ -24,6 +24,8 @@ export interface StreamRouteContext {
   polls: LongPolls;
   /** Ms between keep-alive comments. Default STREAM_KEEP_ALIVE_MS. */
   keepAliveMs?: number;
+  /** The budget of unsent answers one client address draws from. Default none. */
+  answers?: (address: string) => AnswerBudget;
 }
 
 /** The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. */
@@ -41,23 +43,6 @@ function resumeAfter(request: FastifyRequest, fromQuery: string | undefined): nu
 function frame(m: Delivered): string {
   // JSON.stringify escapes line breaks, so the data is always one line.
   return `id: ${m.id}\ndata: ${JSON.stringify(m)}\n\n`;
-}
-
-/** Resolves when the socket can take more, or when the client went away. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.destroyed) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 /** Registers GET /stream. */
@@ -83,6 +68,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
         autoack: q.autoack,
         principal,
         signal: controller.signal,
+        ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
       });
     } catch (e) {
       polls.done(controller);

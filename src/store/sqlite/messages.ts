@@ -2,6 +2,7 @@
 // with the calls of one event-loop turn batched so a fan-out to thousands of readers costs a few queries.
 import type Database from "better-sqlite3";
 import { IpcError } from "../../core/errors.js";
+import { messageBytes } from "../../core/limits.js";
 import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Position, Store } from "../types.js";
 import { createBatcher, type Outcome } from "./batcher.js";
 
@@ -121,6 +122,21 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       readStatements.set(n, s);
     }
     return s;
+  }
+
+  // Stepping row by row stops reading once the page is full: a backlog of large messages is never
+  // loaded whole to answer one read.
+  function readBounded(s: Database.Statement, args: (string | number)[], maxBytes: number): MessageRecord[] {
+    if (maxBytes === Number.POSITIVE_INFINITY) return (s.all(...args) as MessageRow[]).map(toMessage);
+    const out: MessageRecord[] = [];
+    let bytes = 0;
+    for (const row of s.iterate(...args) as IterableIterator<MessageRow>) {
+      const m = toMessage(row);
+      bytes += messageBytes(m);
+      if (bytes > maxBytes && out.length > 0) break;
+      out.push(m);
+    }
+    return out;
   }
 
   function appendOne(m: NewMessage): AppendResult {
@@ -250,14 +266,14 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       if (messages.length === 0) return Promise.resolve([]);
       return appends.push(messages);
     },
-    async readAfter(positions: Position[], limit: number) {
+    async readAfter(positions: Position[], limit: number, maxBytes = Number.POSITIVE_INFINITY) {
       let args: (string | number)[];
       let key: string;
       const only = positions.length === 1 ? positions[0] : undefined;
       if (only) {
         // The common case, kept cheap: a fan-out asks it thousands of times in one turn.
         args = [only.channel, only.after, limit, limit];
-        key = `1\u0000${only.channel}\u0000${only.after}\u0000${limit}`;
+        key = `1\u0000${only.channel}\u0000${only.after}\u0000${limit}\u0000${maxBytes}`;
       } else {
         // A channel listed twice is read once, from its lower position, so no message comes back twice.
         const after = new Map<string, number>();
@@ -266,11 +282,11 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
         args = [];
         for (const [channel, id] of after) args.push(channel, id, limit);
         args.push(limit);
-        key = JSON.stringify(args);
+        key = `${JSON.stringify(args)}\u0000${maxBytes}`;
       }
       let rows = readCache.get(key);
       if (!rows) {
-        rows = (readStatement((args.length - 1) / 3).all(...args) as MessageRow[]).map(toMessage);
+        rows = readBounded(readStatement((args.length - 1) / 3), args, maxBytes);
         if (readCache.size === 0) setImmediate(clearReadCache);
         readCache.set(key, rows);
       }
