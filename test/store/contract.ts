@@ -2,6 +2,7 @@
 // lines; nothing here knows SQL or any other backend detail.
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { messageBytes } from "../../src/core/limits.js";
 import type { AgentRecord, MessageRecord, NewMessage, Store } from "../../src/store/types.js";
 import { within } from "../helpers/fixtures.js";
 import { describePrune } from "./prune-contract.js";
@@ -334,6 +335,24 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await store.readAfter([{ channel: "a", after: id("a4") }], 100), []);
         assert.deepEqual(await store.readAfter([{ channel: "nope", after: 0 }], 100), []);
         assert.deepEqual(await store.readAfter([], 100), []);
+      });
+
+      it("stops a page before the message that would take it beyond maxBytes, but always gives one", async () => {
+        const one = messageBytes({ content: "a1", channel: "a", sender: "alice", signature: "" });
+        const page = (maxBytes: number) =>
+          store.readAfter([{ channel: "a", after: 0 }], 100, maxBytes).then(contents);
+        assert.deepEqual(await page(2 * one), ["a1", "a2"]);
+        assert.deepEqual(await page(2 * one + 1), ["a1", "a2"]);
+        assert.deepEqual(await page(1), ["a1"]);
+        const merged = await store.readAfter(
+          [
+            { channel: "a", after: 0 },
+            { channel: "b", after: 0 },
+          ],
+          100,
+          3 * one,
+        );
+        assert.deepEqual(contents(merged), ["a1", "b1", "a2"]);
       });
 
       it("merges several positions in id order, each from its own position", async () => {
