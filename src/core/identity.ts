@@ -52,6 +52,20 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 /** Channels whose names could collide with the first line of el-ipc's own signed forms. */
 const RESERVED_CHANNEL_PREFIX = "el-ipc/";
 
+/**
+ * The one answer (401 unauthorized) to a proof that did not verify: existing, unknown, revoked and operator
+ * names cannot be told apart before a proof verifies. The precise reason goes to the security log only.
+ */
+export const PROOF_REFUSED =
+  "proof not accepted: the signature does not verify for an active identity of that name";
+
+/** A key no signature verifies against, used for unknown names so every refusal costs one verification. */
+let decoyKey: KeyObject | undefined;
+function decoy(): KeyObject {
+  decoyKey ??= parsePublicKey(generateKeyPair().publicKey);
+  return decoyKey;
+}
+
 /** The identity policy of one queue. */
 export type Identity = ReturnType<typeof createIdentity>;
 
@@ -89,6 +103,37 @@ export function createIdentity(o: IdentityOptions) {
       throw refuse("revoked_agent", "forbidden", `agent '${name}' has been revoked`, { agent: name, ...ctx });
     }
     return a;
+  }
+
+  /** Reports the precise reason of a refused proof and returns the one answer the caller gets. */
+  function hidden(type: SecurityEventInput["type"], message: string, ctx: Ctx): IpcError {
+    o.security.report({ ...ctx, type, code: "unauthorized", message });
+    return new IpcError("unauthorized", PROOF_REFUSED);
+  }
+
+  /**
+   * The record of `name` if `verify` accepts its key. Unknown names, bad signatures and revoked names
+   * with a signature that does not verify all get PROOF_REFUSED; a revoked identity whose own key
+   * signed is told it was revoked (only its key holder can learn that).
+   */
+  async function proveSigner(
+    name: string,
+    ctx: Ctx,
+    what: string,
+    verify: (key: KeyObject) => boolean | Promise<boolean>,
+  ): Promise<AgentRecord> {
+    const rec = await o.store.getAgent(name);
+    const ok = await verify(rec ? parsePublicKey(rec.publicKey) : decoy());
+    if (!rec) throw hidden("unknown_agent", `${what} by unknown agent '${name}': not registered`, ctx);
+    if (!ok) {
+      if (rec.revokedAt !== null)
+        throw hidden("revoked_agent", `${what} by revoked agent '${name}' (bad signature)`, ctx);
+      throw hidden("bad_signature", `invalid ${what} signature`, ctx);
+    }
+    if (rec.revokedAt !== null) {
+      throw refuse("revoked_agent", "forbidden", `agent '${name}' has been revoked`, { agent: name, ...ctx });
+    }
+    return rec;
   }
 
   function checkFreshness(signedAt: unknown, nonce: unknown, ctx: Ctx): { signedAt: number; nonce: string } {
@@ -134,16 +179,12 @@ export function createIdentity(o: IdentityOptions) {
     if (typeof r.signature !== "string") throw new IpcError("invalid_argument", "signature is required");
     const ctx: Ctx = { action, operator: r.operator, agent: subject };
     const f = checkFreshness(r.signedAt, r.nonce, ctx);
-    const op = await o.store.getAgent(r.operator);
-    if (!op) throw refuse("unknown_agent", "unknown_agent", `operator '${r.operator}' not found`, ctx);
+    const op = await proveSigner(r.operator, ctx, "operator", (key) =>
+      verifyBytes(key, bytes(f), r.signature),
+    );
+    // The signature verified: the signer may learn that it is no operator.
     if (op.role !== "operator") {
       throw refuse("forbidden", "forbidden", `'${r.operator}' is not an operator (role: ${op.role})`, ctx);
-    }
-    if (op.revokedAt !== null) {
-      throw refuse("revoked_agent", "forbidden", `operator '${r.operator}' has been revoked`, ctx);
-    }
-    if (!verifyBytes(parsePublicKey(op.publicKey), bytes(f), r.signature)) {
-      throw refuse("bad_signature", "bad_signature", "operator signature verification failed", ctx);
     }
     return { operator: op, guard: nonceGuard(op.name, f.nonce, f.signedAt) };
   }
@@ -174,29 +215,9 @@ export function createIdentity(o: IdentityOptions) {
       }
       // Syntax and time window first, then the agent, then the signature (docs/PROTOCOL.md, section 5).
       const f = v2 ? checkFreshness(m.signedAt, m.nonce, ctx) : undefined;
-      const agent = await activeAgent(m.sender, ctx);
-      const key = parsePublicKey(agent.publicKey);
-      const principal = { agent: agent.name, role: agent.role, key: agent.publicKey };
-      if (f) {
-        const bytes = messageEnvelopeBytes({
-          channel: m.channel,
-          sender: m.sender,
-          content: m.content,
-          timestamp: f.signedAt,
-          nonce: f.nonce,
-        });
-        if (!(await verifyBytesAsync(key, bytes, m.signature)))
-          throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
-        return {
-          signed: true,
-          sigVersion: 2,
-          replayGuard: nonceGuard(m.sender, f.nonce, f.signedAt),
-          principal,
-        };
-      }
       // Every el-ipc signed form starts with an "el-ipc/..." line, so it would also parse as a reference-form
       // message on such a channel: refuse that, or a captured signature could be replayed as a message.
-      if (m.channel.startsWith(RESERVED_CHANNEL_PREFIX)) {
+      if (!f && m.channel.startsWith(RESERVED_CHANNEL_PREFIX)) {
         throw refuse(
           "bad_signature",
           "bad_signature",
@@ -204,8 +225,27 @@ export function createIdentity(o: IdentityOptions) {
           ctx,
         );
       }
-      if (!(await verifyBytesAsync(key, legacyMessageBytes(m.channel, m.sender, m.content), m.signature))) {
-        throw refuse("bad_signature", "bad_signature", "invalid signature", ctx);
+      const signature = m.signature;
+      const bytes = f
+        ? messageEnvelopeBytes({
+            channel: m.channel,
+            sender: m.sender,
+            content: m.content,
+            timestamp: f.signedAt,
+            nonce: f.nonce,
+          })
+        : legacyMessageBytes(m.channel, m.sender, m.content);
+      const agent = await proveSigner(m.sender, ctx, "message", (key) =>
+        verifyBytesAsync(key, bytes, signature),
+      );
+      const principal = { agent: agent.name, role: agent.role, key: agent.publicKey };
+      if (f) {
+        return {
+          signed: true,
+          sigVersion: 2,
+          replayGuard: nonceGuard(m.sender, f.nonce, f.signedAt),
+          principal,
+        };
       }
       // Ed25519 is deterministic (RFC 8032): a replayed reference-form message is byte-identical.
       return {
@@ -241,11 +281,10 @@ export function createIdentity(o: IdentityOptions) {
       checkName("agent", p.agent);
       const ctx: Ctx = { action: `${p.method} ${p.target.split("?", 1)[0]}`, agent: p.agent };
       const f = checkFreshness(p.timestamp, p.nonce, ctx);
-      const rec = await activeAgent(p.agent, ctx);
       const bytes = requestBytes({ ...p, timestamp: f.signedAt });
-      if (!(await verifyBytesAsync(parsePublicKey(rec.publicKey), bytes, p.signature))) {
-        throw refuse("bad_signature", "bad_signature", "invalid request signature", ctx);
-      }
+      const rec = await proveSigner(p.agent, ctx, "request", (key) =>
+        verifyBytesAsync(key, bytes, p.signature),
+      );
       await consume(nonceGuard(p.agent, f.nonce, f.signedAt), "request", ctx);
       return { agent: rec.name, role: rec.role, key: rec.publicKey };
     },

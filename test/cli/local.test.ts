@@ -241,7 +241,7 @@ describe("CLI, secure mode", () => {
     assert.match(unsigned.stderr, /signature required/);
     const wrong = await runCli(["send", "general", "herald", "hi", "--key", `${other}.key`], t.env);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /invalid signature/);
+    assert.match(wrong.stderr, /proof not accepted/);
     const ok = await cliJson<{ signed: boolean }>(
       ["send", "general", "herald", "hi", "--key", `${herald}.key`],
       t.env,

@@ -499,12 +499,12 @@ describe("queue in secure mode", () => {
 
   it("refuses a signature that does not match the sender or the content", async () => {
     const forged = signedV2(opKey, { channel: "general", sender: "herald", content: "forged" });
-    await assert.rejects(c.q.send(forged), fails("bad_signature"));
-    await assert.rejects(c.q.send({ ...heraldSays("original"), content: "changed" }), fails("bad_signature"));
-    await assert.rejects(c.q.send({ ...heraldSays("to general"), channel: "build" }), fails("bad_signature"));
+    await assert.rejects(c.q.send(forged), fails("unauthorized"));
+    await assert.rejects(c.q.send({ ...heraldSays("original"), content: "changed" }), fails("unauthorized"));
+    await assert.rejects(c.q.send({ ...heraldSays("to general"), channel: "build" }), fails("unauthorized"));
     await assert.rejects(
       c.q.send(signedV2(heraldKey, { channel: "general", sender: "ghost", content: "x" })),
-      fails("unknown_agent"),
+      fails("unauthorized"),
     );
     assert.equal(await c.store.lastId(), 0);
   });
@@ -591,7 +591,7 @@ describe("queue in secure mode", () => {
         nonce: other["x-ipc-nonce"] as string,
         signature: other["x-ipc-signature"] as string,
       }),
-      fails("bad_signature"),
+      fails("unauthorized"),
     );
   });
 
@@ -625,7 +625,7 @@ describe("queue in secure mode", () => {
     const pem = generateKeyPair().publicKey;
     await assert.rejects(
       c.q.identity.register(registration(heraldKey, { operator: "op-main", name: "n1", publicKey: pem })),
-      fails("bad_signature"),
+      fails("unauthorized"),
     );
     await assert.rejects(
       c.q.identity.register(registration(heraldKey, { operator: "herald", name: "n2", publicKey: pem })),
@@ -633,7 +633,7 @@ describe("queue in secure mode", () => {
     );
     await assert.rejects(
       c.q.identity.register(registration(opKey, { operator: "ghost", name: "n3", publicKey: pem })),
-      fails("unknown_agent"),
+      fails("unauthorized"),
     );
     await assert.rejects(
       c.q.identity.register(

@@ -59,15 +59,15 @@ describe("HTTP secure mode", () => {
     const signature = signBytes(bobKey, legacyMessageBytes("sec", "alice", content));
     const r = await post("/send", { channel: "sec", sender: "alice", content, signature });
     assert.equal(r.statusCode, 401, r.body);
-    assert.equal(r.json().code, "bad_signature");
+    assert.equal(r.json().code, "unauthorized");
   });
 
-  it("refuses a send by an unregistered sender with 403", async () => {
+  it("refuses a send by an unregistered sender with 401, as a bad signature", async () => {
     const content = "who am i";
     const signature = signBytes(aliceKey, legacyMessageBytes("sec", "mallory", content));
     const r = await post("/send", { channel: "sec", sender: "mallory", content, signature });
-    assert.equal(r.statusCode, 403, r.body);
-    assert.equal(r.json().code, "unknown_agent");
+    assert.equal(r.statusCode, 401, r.body);
+    assert.equal(r.json().code, "unauthorized");
   });
 
   it("accepts a reference-format signature once; the identical request again is a 409 replay", async () => {
@@ -127,7 +127,7 @@ describe("HTTP secure mode", () => {
     const target = "/messages?channel=sec&agent=alice";
     const forged = await provenGet(target, bobKey, "alice");
     assert.equal(forged.statusCode, 401, forged.body);
-    assert.equal(forged.json().code, "bad_signature");
+    assert.equal(forged.json().code, "unauthorized");
     const asBob = await provenGet(target, bobKey, "bob");
     assert.equal(asBob.statusCode, 403, asBob.body);
     assert.equal(asBob.json().code, "forbidden");

@@ -319,10 +319,7 @@ describe("docs/PROTOCOL.md worked examples, accepted by the identity policy", ()
       const proven = await q.identity.authenticate(proof);
       assert.deepEqual({ agent: proven?.agent, role: proven?.role }, { agent: "herald", role: "agent" });
       await refusedWith(q.identity.authenticate(proof), "replayed");
-      await refusedWith(
-        q.identity.authenticate({ ...proof, target: `${TARGET}&wait=true` }),
-        "bad_signature",
-      );
+      await refusedWith(q.identity.authenticate({ ...proof, target: `${TARGET}&wait=true` }), "unauthorized");
     } finally {
       await q.close();
     }

@@ -30,7 +30,7 @@ describe("listings in secure mode", () => {
         url: path,
         headers: requestProofHeaders(stranger.key, "mallory", "GET", path, ""),
       });
-      assert.equal(unknown.statusCode, 403, unknown.body);
+      assert.equal(unknown.statusCode, 401, unknown.body);
       assert.equal((await s.get(path, "alice")).statusCode, 200);
     }
     assert.equal((await s.get("/health")).statusCode, 200);

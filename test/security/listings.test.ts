@@ -79,15 +79,16 @@ describe("GET /access and GET /key-events in secure mode", () => {
       url: "/access",
       headers: requestProofHeaders(stranger.key, "mallory", "GET", "/access", ""),
     });
-    assert.equal(unknown.statusCode, 403, unknown.body);
-    assert.equal(unknown.json().code, "unknown_agent");
+    // Unknown before a proof verifies: the same answer as a bad signature (no enumeration).
+    assert.equal(unknown.statusCode, 401, unknown.body);
+    assert.equal(unknown.json().code, "unauthorized");
     // A proof in the operator's name made with another key is a bad signature.
     const forged = await s.app.inject({
       url: "/access",
       headers: requestProofHeaders(aliceOld.key, "op-main", "GET", "/access", ""),
     });
     assert.equal(forged.statusCode, 401, forged.body);
-    assert.equal(forged.json().code, "bad_signature");
+    assert.equal(forged.json().code, "unauthorized");
   });
 
   it("answers an operator 200 with exactly the rules a grant and two denies set", async () => {
