@@ -23,6 +23,15 @@ export interface CardOptions {
   url?: string;
 }
 
+/** The did:key of a stored key, or null when the stored key is refused (weak). */
+function didOf(pem: string): string | null {
+  try {
+    return didKey(parsePublicKey(pem));
+  } catch {
+    return null;
+  }
+}
+
 /** Builds the card; its did:key is derived from the first operator's key (the reference's rule). */
 export function buildAgentCard(agents: AgentRecord[], o: CardOptions): AgentCard {
   const firstOperator = agents.find((a) => a.role === "operator");
@@ -32,7 +41,7 @@ export function buildAgentCard(agents: AgentRecord[], o: CardOptions): AgentCard
     description: o.description ?? "Message queue for AI coding agents: channels, watermarks, Ed25519",
     url,
     version: VERSION,
-    did: firstOperator ? didKey(parsePublicKey(firstOperator.publicKey)) : null,
+    did: firstOperator ? didOf(firstOperator.publicKey) : null,
     secure_mode: firstOperator !== undefined,
     capabilities: { streaming: true, longPolling: true, signatures: ["ed25519-ref", "ed25519-v2"] },
     endpoints: {

@@ -1,6 +1,7 @@
 // Operator-signed changes of identities: registering an agent, revoking an identity, rotating a key.
 // Each is verified by identity.ts (operator, freshness, signature), then its nonce is consumed and the
 // change stored and reported.
+import type { KeyObject } from "node:crypto";
 import { registrationBytes, revocationBytes, rotationBytes } from "../crypto/canonical.js";
 import { parsePublicKey, samePublicKey } from "../crypto/keys.js";
 import type { ReplayGuard, Store } from "../store/types.js";
@@ -28,6 +29,15 @@ export interface IdentityChangeOptions {
   ): Promise<OperatorCheck>;
   /** Consumes a one-use proof, refusing a replay. */
   consume(guard: ReplayGuard, what: string, ctx: Ctx): Promise<void>;
+}
+
+/** True when `key` is the stored key; a stored key that no longer parses (weak) is never the same. */
+function sameAsStored(key: KeyObject, storedPem: string): boolean {
+  try {
+    return samePublicKey(key, parsePublicKey(storedPem));
+  } catch {
+    return false;
+  }
 }
 
 /** Creates register, revoke and rotate over the identity policy's checks. */
@@ -152,7 +162,7 @@ export function createIdentityChanges(o: IdentityChangeOptions) {
           ctx,
         );
       }
-      if (samePublicKey(newKey, parsePublicKey(target.publicKey))) {
+      if (sameAsStored(newKey, target.publicKey)) {
         throw new IpcError("invalid_argument", `that key is already '${r.name}''s key`);
       }
       await consume(guard, "rotation", ctx);

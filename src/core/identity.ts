@@ -105,6 +105,15 @@ export function createIdentity(o: IdentityOptions) {
     return a;
   }
 
+  /** The stored key of `rec`, or undefined when it is weak (stored before that check, or by hand). */
+  function storedKey(rec: AgentRecord): KeyObject | undefined {
+    try {
+      return parsePublicKey(rec.publicKey);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Reports the precise reason of a refused proof and returns the one answer the caller gets. */
   function hidden(type: SecurityEventInput["type"], message: string, ctx: Ctx): IpcError {
     o.security.report({ ...ctx, type, code: "unauthorized", message });
@@ -123,8 +132,10 @@ export function createIdentity(o: IdentityOptions) {
     verify: (key: KeyObject) => boolean | Promise<boolean>,
   ): Promise<AgentRecord> {
     const rec = await o.store.getAgent(name);
-    const ok = await verify(rec ? parsePublicKey(rec.publicKey) : decoy());
+    const key = rec ? storedKey(rec) : undefined;
+    const ok = await verify(key ?? decoy());
     if (!rec) throw hidden("unknown_agent", `${what} by unknown agent '${name}': not registered`, ctx);
+    if (!key) throw hidden("bad_signature", `${what} by '${name}', whose stored key is weak`, ctx);
     if (!ok) {
       if (rec.revokedAt !== null)
         throw hidden("revoked_agent", `${what} by revoked agent '${name}' (bad signature)`, ctx);
@@ -269,7 +280,8 @@ export function createIdentity(o: IdentityOptions) {
         );
       }
       const rec = await activeAgent(agent, ctx);
-      if (!samePublicKey(privateKey, parsePublicKey(rec.publicKey))) {
+      const stored = storedKey(rec);
+      if (!stored || !samePublicKey(privateKey, stored)) {
         throw refuse("bad_signature", "bad_signature", `the key given is not ${agent}'s registered key`, ctx);
       }
       return { agent: rec.name, role: rec.role, key: rec.publicKey };

@@ -10,6 +10,7 @@ import {
   verify,
 } from "node:crypto";
 import { IpcError } from "../core/errors.js";
+import { weakPublicKeyReason } from "./ed25519-point.js";
 
 /** A freshly generated key pair as PEM text (private PKCS8, public SPKI). */
 export interface PemKeyPair {
@@ -46,7 +47,10 @@ const PUBLIC_KEY_CACHE_MAX = 10_000;
 // a registration must never store a private key as if it were public.
 const PUBLIC_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----$/;
 
-/** Parses an SPKI PEM Ed25519 public key (one PUBLIC KEY block), caching the KeyObject by its text. */
+/**
+ * Parses an SPKI PEM Ed25519 public key (one PUBLIC KEY block), caching the KeyObject by its text. Refuses
+ * small-order and non-canonically encoded keys (see ed25519-point.ts).
+ */
 export function parsePublicKey(pem: string): KeyObject {
   const text = typeof pem === "string" ? pem.trim() : "";
   const cached = publicKeyCache.get(text);
@@ -60,6 +64,13 @@ export function parsePublicKey(pem: string): KeyObject {
   }
   if (key.asymmetricKeyType !== "ed25519")
     throw new IpcError("invalid_argument", "public key is not Ed25519");
+  const weak = weakPublicKeyReason(rawPublicKey(key));
+  if (weak) {
+    throw new IpcError(
+      "invalid_argument",
+      `public key refused: ${weak} (RFC 8032 section 5.1.3); make a new one with el-ipc keygen`,
+    );
+  }
   if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
   publicKeyCache.set(text, key);
   return key;

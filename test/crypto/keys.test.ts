@@ -1,6 +1,6 @@
 // Ed25519 keys, signatures, did:key and the canonical signed byte forms, against published test vectors.
 import { strict as assert } from "node:assert";
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, verify } from "node:crypto";
 import { describe, it } from "node:test";
 import { IpcError } from "../../src/core/errors.js";
 import {
@@ -275,5 +275,83 @@ describe("canonical bytes", () => {
       nonce: "n",
     });
     assert.equal(b.toString("utf8"), "el-ipc/register/v1\nop\na\n\n1\nn\nK");
+  });
+});
+
+/** An SPKI PEM around 32 raw key bytes (RFC 8410 prefix), whatever they encode. */
+function pemOfRaw(raw: Buffer): string {
+  const der = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]);
+  return `-----BEGIN PUBLIC KEY-----\n${der.toString("base64")}\n-----END PUBLIC KEY-----`;
+}
+
+// The eight points of small order as their canonical encodings ("Taming the many EdDSAs", table 6 /
+// libsodium's blocklist): identity, order 2, the two of order 4, the four of order 8.
+const SMALL_ORDER = [
+  `01${"00".repeat(31)}`,
+  `ec${"ff".repeat(30)}7f`,
+  "00".repeat(32),
+  `${"00".repeat(31)}80`,
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+];
+
+/** The 38 encodings with y in [p, 2^255): y = p + k for k = 0..18, sign bit clear and set. */
+function nonCanonical(): string[] {
+  const p = 2n ** 255n - 19n;
+  const out: string[] = [];
+  for (let k = 0n; k < 19n; k++) {
+    const le = Buffer.from((p + k).toString(16).padStart(64, "0"), "hex").reverse();
+    out.push(le.toString("hex"));
+    le[31] = (le[31] as number) | 0x80;
+    out.push(le.toString("hex"));
+  }
+  return out;
+}
+
+describe("weak public keys (RFC 8032 section 5.1.3)", () => {
+  it("node's verify alone accepts R = identity, S = 0 under the identity key over any bytes", () => {
+    // Why the check exists: without it, this forged signature verifies as anyone with that key.
+    const key = createPublicKey({
+      key: Buffer.concat([
+        Buffer.from("302a300506032b6570032100", "hex"),
+        Buffer.from(SMALL_ORDER[0] as string, "hex"),
+      ]),
+      format: "der",
+      type: "spki",
+    });
+    const forged = Buffer.concat([Buffer.from(SMALL_ORDER[0] as string, "hex"), Buffer.alloc(32)]).toString(
+      "base64",
+    );
+    assert.equal(verify(null, Buffer.from("any bytes"), key, Buffer.from(forged, "base64")), true);
+  });
+
+  it("refuses the eight small-order points", () => {
+    for (const hex of SMALL_ORDER) {
+      assert.throws(() => parsePublicKey(pemOfRaw(Buffer.from(hex, "hex"))), /small order/, hex);
+    }
+  });
+
+  it("refuses non-canonical encodings: y >= p, and x = 0 with the sign bit set", () => {
+    for (const hex of nonCanonical()) {
+      assert.throws(() => parsePublicKey(pemOfRaw(Buffer.from(hex, "hex"))), /public key refused/, hex);
+    }
+    // The identity and the order-2 point with the sign bit set (x = 0 has no negative).
+    for (const hex of [`01${"00".repeat(30)}80`, `ec${"ff".repeat(31)}`]) {
+      assert.throws(() => parsePublicKey(pemOfRaw(Buffer.from(hex, "hex"))), /non-canonical/, hex);
+    }
+  });
+
+  it("refuses an encoding that is not a point on the curve", () => {
+    // y = 2: (y^2 - 1) / (d y^2 + 1) has no square root mod p.
+    const raw = Buffer.alloc(32);
+    raw[0] = 2;
+    assert.throws(() => parsePublicKey(pemOfRaw(raw)), /not a point on the curve/);
+  });
+
+  it("accepts the RFC 8032 test key and 200 fresh keys", () => {
+    parsePublicKey(pemOfRaw(Buffer.from(RFC8032_PUBLIC, "hex")));
+    for (let i = 0; i < 200; i++) parsePublicKey(generateKeyPair().publicKey);
   });
 });
