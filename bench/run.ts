@@ -106,7 +106,7 @@ async function main(): Promise<number> {
   const benchDir = dirname(fileURLToPath(import.meta.url));
   const out = dirname(benchDir);
   const root = existsSync(join(dirname(out), "package.json")) ? dirname(out) : process.cwd();
-  const cli = join(out, "src", "cli", "main.js");
+  const cli = join(out, "lib", "cli.js");
   if (!existsSync(cli)) {
     console.error(`bench: ${cli} is missing; build first (npm run build)`);
     return 1;

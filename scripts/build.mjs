@@ -1,58 +1,69 @@
-// Build: compile TypeScript to dist/, copy SQL migrations beside their backend, bundle the CLI entry into
-// one file and mark it executable.
+// Build: type-check and compile src/, test/ and bench/ with tsc (tests and benchmarks run from its output,
+// declarations go to <out>/types), then bundle the shipped faces with esbuild into <out>/lib.
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { chmodSync, cpSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // EL_IPC_OUT builds into another folder (parallel work on one checkout); the default is dist/.
 const out = join(root, process.env.EL_IPC_OUT || "dist");
+const lib = join(out, "lib");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 if (!existsSync(tsc)) {
   console.error("build: TypeScript is not installed; run npm install");
   process.exit(1);
 }
 rmSync(out, { recursive: true, force: true });
-// tsc still emits when it reports errors; finish the copy steps, then fail with tsc's status.
+// tsc still emits when it reports errors; finish the other steps, then fail with tsc's status.
 let failed = false;
 try {
-  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", out], {
-    stdio: "inherit",
-    cwd: root,
-  });
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      "-p",
+      join(root, "tsconfig.json"),
+      "--outDir",
+      out,
+      "--declaration",
+      "--declarationDir",
+      join(out, "types"),
+    ],
+    { stdio: "inherit", cwd: root },
+  );
 } catch {
   failed = true;
 }
+/**
+ * Entry points of the package, one per face: the CLI (the `bin`) and the HTTP server (`"./server"`). Code splitting puts what they share in chunks beside them, so a process that starts in
+ * one face and loads another (the CLI's `serve`) loads each module once.
+ */
+const ENTRIES = { cli: "src/cli/main.ts", server: "src/http/server.ts" };
+/** CommonJS packages the bundle loads with require() (see the plugin below). */
+const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
+/** Entries that may load no package at start-up, only when a code path needs it. */
+const LAZY_ENTRIES = ["cli.js"];
+
 for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: true })) {
   const from = join(root, "src", "store", backend.name, "migrations");
   if (backend.isDirectory() && existsSync(from)) {
     cpSync(from, join(out, "src", "store", backend.name, "migrations"), { recursive: true });
+    // The bundle is one flat folder, so a migrator's `./migrations/` is lib/migrations/.
+    cpSync(from, join(lib, "migrations"), { recursive: true });
   }
 }
-/** Modules of src/ kept out of the CLI bundle (see bundleCli), with why. */
-const UNBUNDLED = [
-  "http/", // the HTTP face: only `serve` loads it, and with it fastify, zod and pino
-  "cli/commander.js", // help and usage errors: only they load commander
-  "core/errors.js", // one IpcError class for the bundle and the HTTP face, which the CLI tests with instanceof
-];
-/** CommonJS packages the bundle loads with require() (see bundleCli). */
-const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
-const cli = join(out, "src", "cli", "main.js");
-if (existsSync(cli)) {
-  await bundleCli(cli);
-  chmodSync(cli, 0o755);
-}
+await bundle();
+chmodSync(join(lib, "cli.js"), 0o755);
 if (failed) process.exit(1);
 
 /**
- * Replaces tsc's CLI entry with one ESM file holding it and the modules it loads (commands, core, store):
- * loading some 40 modules one by one cost about 15 ms of every `el-ipc send`. Packages stay in
- * node_modules, and the modules in UNBUNDLED and those that find files relative to themselves through
- * import.meta (the SQLite migrations) stay beside the bundle, imported by their path. test/cli/startup.test.ts
- * sees what a run loads only through them, so the bundle may import nothing else at start-up.
+ * Bundles ENTRIES into lib/ as ES modules with code splitting; packages stay in node_modules. Every output
+ * is in lib/ itself (no sub-folders), so `new URL("./migrations/", import.meta.url)` finds lib/migrations.
+ * Fails when an entry in LAZY_ENTRIES would import a package at start-up: `el-ipc send` must not load the
+ * HTTP framework, and `import "el-ipc"` must load neither it nor SQLite.
  */
-async function bundleCli(entry) {
+async function bundle() {
   let esbuild;
   try {
     esbuild = await import("esbuild");
@@ -60,25 +71,14 @@ async function bundleCli(entry) {
     console.error("build: esbuild is not installed; run npm install");
     process.exit(1);
   }
-  const src = join(out, "src");
-  const cliDir = dirname(entry);
-  const unbundled = (path) =>
-    UNBUNDLED.some((u) => relative(src, path).split(sep).join("/").startsWith(u)) ||
-    /\bimport\.meta\b/.test(readFileSync(path, "utf8"));
-  const split = {
-    name: "el-ipc-split",
+  const packages = {
+    name: "el-ipc-packages",
     setup(build) {
-      build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        const path = join(args.resolveDir, args.path);
-        if (args.kind === "entry-point" || !path.startsWith(src + sep) || !unbundled(path)) return undefined;
-        const from = relative(cliDir, path).split(sep).join("/");
-        return { path: from.startsWith("../") ? from : `./${from}`, external: true };
-      });
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         if (args.path.startsWith("node:")) return undefined;
-        // An ESM import of an external module is hoisted to the bundle's start, where it would load that
-        // package for every command; require() runs when the module needing it does. It also spares
-        // Node a parse of the CommonJS package for its export names.
+        // An ESM import of an external module is hoisted to its chunk's start, where it would load that
+        // package with the chunk; require() runs when the module needing it does. It also spares Node a
+        // parse of the CommonJS package for its export names.
         if (REQUIRED_PACKAGES.has(args.path) && args.namespace === "file") {
           return { path: args.path, namespace: "required" };
         }
@@ -91,28 +91,47 @@ async function bundleCli(entry) {
     },
   };
   const { metafile } = await esbuild.build({
-    entryPoints: [entry],
-    outfile: entry,
-    allowOverwrite: true,
+    absWorkingDir: root,
+    entryPoints: ENTRIES,
+    outdir: lib,
     bundle: true,
+    splitting: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    plugins: [split],
+    plugins: [packages],
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
     },
     metafile: true,
     logLevel: "warning",
   });
-  const eager = Object.values(metafile.outputs)
-    .flatMap((o) => o.imports)
-    .filter((i) => i.kind === "import-statement" && !i.path.startsWith("node:") && !i.path.startsWith("."));
-  if (eager.length > 0) {
-    console.error(
-      `build: the CLI bundle would load ${eager.map((i) => i.path).join(", ")} at every start; ` +
-        "import() it where it is needed, or add it to REQUIRED_PACKAGES",
-    );
+  const outputs = metafile.outputs;
+  const name = (p) => relative(relative(root, lib), p);
+  for (const entry of LAZY_ENTRIES) {
+    const seen = new Set();
+    const eager = [];
+    const walk = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const i of outputs[file]?.imports ?? []) {
+        if (i.kind !== "import-statement" || i.path.startsWith("node:")) continue;
+        if (i.external) eager.push(i.path);
+        else walk(i.path);
+      }
+    };
+    walk(relative(root, join(lib, entry)));
+    if (eager.length > 0) {
+      console.error(
+        `build: ${entry} would load ${[...new Set(eager)].join(", ")} at every start; ` +
+          "import() it where it is needed, or add it to REQUIRED_PACKAGES",
+      );
+      process.exit(1);
+    }
+  }
+  const files = Object.keys(outputs).map(name);
+  if (files.some((f) => basename(f) !== f)) {
+    console.error(`build: lib/ must stay flat (the migrations are found beside the chunks): ${files}`);
     process.exit(1);
   }
 }

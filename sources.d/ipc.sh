@@ -24,7 +24,7 @@ case $src in */*) dir=${src%/*} ;; *) dir=. ;; esac
 plugin_dir=$(CDPATH= cd -P -- "$dir/.." && pwd)
 
 # exec: el's SIGTERM then reaches the reader itself, and its exit status is ours.
-cli=$plugin_dir/dist/src/cli/main.js
+cli=$plugin_dir/dist/lib/cli.js
 if [ -f "$cli" ] && command -v node >/dev/null 2>&1; then
   exec node "$cli" read "$channel" "$agent" --wait ${1+"$@"}
 fi

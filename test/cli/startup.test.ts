@@ -1,13 +1,13 @@
 // The CLI's send and read paths run once per message and must start fast: they may not load the HTTP
-// framework, its validation library, its logger or commander. The built entry is one bundle, so what a
-// real run loads is listed at its edges: a module-resolve hook sees ES modules, require.cache CommonJS ones.
+// framework, its validation library, its logger or commander. The built entry and its chunks are ES modules
+// (a module-resolve hook sees them), packages CommonJS or ESM (require.cache lists the former).
 // Commander is only loaded when the fast parser gives up, so the fast parser must read every command line
 // it accepts exactly as commander would.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { CommandSpec } from "../../src/cli/command.js";
@@ -79,6 +79,41 @@ describe("CLI start-up", () => {
       }
     });
   }
+
+  it("serve loads the HTTP face from the same bundle, each module once", async () => {
+    const child = spawn(process.execPath, ["--import", register, CLI, "serve", "0"], {
+      env: { ...process.env, IPC_DB_PATH: join(dir, "serve.db") },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (d: string) => {
+        stderr += d;
+        // The signal handlers are set right after the last start-up line.
+        if (stderr.includes("Security:")) setTimeout(resolve, 300);
+      });
+      child.on("exit", () => reject(new Error(`serve ended: ${stderr}`)));
+    });
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, stderr);
+    const ours = stderr
+      .split("\n")
+      .filter((l) => l.startsWith("LOADED file:") && !l.includes("/node_modules/"))
+      .map((l) => l.slice(7));
+    assert.ok(
+      ours.some((u) => u.endsWith("/cli.js")),
+      ours.join("\n"),
+    );
+    const lib = dirname(pathToFileURL(CLI).href);
+    assert.deepEqual(
+      ours.filter((u) => !u.startsWith(`${lib}/`) && !u.startsWith(pathToFileURL(dir).href)),
+      [],
+      "every module of el-ipc comes from the one bundle (none from tsc's output beside it)",
+    );
+    assert.ok(stderr.includes("/fastify/"), "serve loads fastify (sanity check)");
+  });
 
   it("help is left to commander (the hooks would see it)", () => {
     assert.ok(loaded(["send", "--help"]).some((u) => u.includes("/commander/")));

@@ -9,7 +9,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repository root (<out>/test/helpers/ is three levels below it). */
 export const REPO_ROOT = join(HERE, "..", "..", "..");
 /** The built CLI entry point of the same build as this file. */
-export const CLI = join(HERE, "..", "..", "src", "cli", "main.js");
+export const CLI = join(HERE, "..", "..", "lib", "cli.js");
 
 /** Result of a finished CLI run. */
 export interface CliResult {

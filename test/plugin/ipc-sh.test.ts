@@ -112,8 +112,8 @@ describe("sources.d/ipc.sh", () => {
     // A checkout with a built CLI, but no node to run it: say so instead.
     const checkout = join(t.dir, "checkout-no-node");
     const script = copyScriptAlone(checkout);
-    mkdirSync(join(checkout, "dist", "src", "cli"), { recursive: true });
-    writeFileSync(join(checkout, "dist", "src", "cli", "main.js"), "");
+    mkdirSync(join(checkout, "dist", "lib"), { recursive: true });
+    writeFileSync(join(checkout, "dist", "lib", "cli.js"), "");
     const r2 = await endsWithin(start(script, ["general", "bot"], { ...t.env, PATH: bin }).done, 5000);
     assert.equal(r2.code, 127);
     assert.match(oneLine(r2.stderr), /^ipc\.sh: node not found: /);
@@ -221,10 +221,7 @@ describe("sources.d/ipc.sh with the built CLI", { skip: NO_CLI }, () => {
       if (existsSync(`/proc/${child.pid}/cmdline`)) {
         // exec: the process el started is the reader itself, so el's signal reaches it directly.
         const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
-        assert.ok(
-          argv.some((a) => a.endsWith("/dist/src/cli/main.js")) && argv.includes("read"),
-          argv.join(" "),
-        );
+        assert.ok(argv.some((a) => a.endsWith("/dist/lib/cli.js")) && argv.includes("read"), argv.join(" "));
       }
       child.kill("SIGTERM");
       const r = await endsWithin(done, 2000);
