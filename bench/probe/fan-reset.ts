@@ -11,7 +11,7 @@ import { warmUp } from "../lib/warm-up.js";
 
 const [runsArg, nArg, roundsArg, gapArg] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, "..", "..", "src", "cli", "main.js");
+const cli = join(here, "..", "..", "lib", "cli.js");
 const client = join(here, "..", "clients", "fan-burst.js");
 const work = mkdtempSync(join(tmpdir(), "el-ipc-fan-reset-"));
 let bad = 0;

@@ -92,7 +92,7 @@ describe("CLI start-up", () => {
       child.stderr.on("data", (d: string) => {
         stderr += d;
         // The signal handlers are set right after the last start-up line.
-        if (stderr.includes("Security:")) setTimeout(resolve, 300);
+        if (stderr.includes("open mode")) setTimeout(resolve, 300);
       });
       child.on("exit", () => reject(new Error(`serve ended: ${stderr}`)));
     });
