@@ -16,7 +16,7 @@ interface BurstRound {
   pooled: number;
 }
 
-const CLIENT = join(CLI, "..", "..", "..", "bench", "clients", "fan-burst.js");
+const CLIENT = join(CLI, "..", "..", "bench", "clients", "fan-burst.js");
 const WAITERS = 2000;
 const ROUNDS = 10;
 /**
