@@ -5,6 +5,7 @@ import type { KeyObject } from "node:crypto";
 import { registrationBytes, revocationBytes, rotationBytes } from "../crypto/canonical.js";
 import { parsePublicKey, samePublicKey } from "../crypto/keys.js";
 import type { ReplayGuard, Store } from "../store/types.js";
+import { checkNotConfusable } from "./confusables.js";
 import { IpcError } from "./errors.js";
 import type { OperatorCheck } from "./identity.js";
 import { checkIdentity, checkName } from "./limits.js";
@@ -70,6 +71,8 @@ export function createIdentityChanges(o: IdentityChangeOptions) {
           },
         );
       if (await o.store.getAgent(r.name)) throw taken();
+      const names = (await o.store.listAgents()).map((a) => a.name);
+      checkNotConfusable("agent", r.name, names);
       await consume(guard, "registration", { action: "register", operator: operator.name, agent: r.name });
       const added = await o.store.addAgent({
         name: r.name,

@@ -11,6 +11,7 @@ import {
   verifyBytesAsync,
 } from "../crypto/keys.js";
 import type { AgentRecord, ReplayGuard, SignatureVersion, Store } from "../store/types.js";
+import { checkNotConfusable } from "./confusables.js";
 import { IpcError } from "./errors.js";
 import { createIdentityChanges } from "./identity-changes.js";
 import { checkName } from "./limits.js";
@@ -304,6 +305,11 @@ export function createIdentity(o: IdentityOptions) {
     /** Creates an operator with a new key pair; the private key is returned once and not stored. */
     async seed(name: string): Promise<PemKeyPair> {
       checkName("operator", name);
+      checkNotConfusable(
+        "operator",
+        name,
+        (await o.store.listAgents()).map((a) => a.name),
+      );
       const pair = generateKeyPair();
       const added = await o.store.addAgent({
         name,

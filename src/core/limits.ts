@@ -58,7 +58,29 @@ export const MAX_IDENTITY_CHARS = 512;
 const BAD_NAME_CHAR = /[\s\p{Cc},]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Checks a channel or agent name; throws invalid_argument with the reason. */
+// Code points that render as nothing, reorder text or look blank: default-ignorable and bidi controls,
+// plus blank-looking letters and symbols Unicode does not list (braille blank, Hangul fillers, ...).
+const INVISIBLE_NAME_CHAR =
+  /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/u;
+
+/** Shows a name with its invisible or non-ASCII code points escaped, for error messages. */
+export function shown(name: string): string {
+  return JSON.stringify(name).replace(
+    /[^\x20-\x7E]/gu,
+    (c) => `\\u{${(c.codePointAt(0) as number).toString(16).toUpperCase()}}`,
+  );
+}
+
+/** True when `c` is an @ or looks like one (＠, ﹫, or anything whose NFKC form is "@"). */
+function looksLikeAt(c: string): boolean {
+  return c === "@" || c.normalize("NFKC") === "@";
+}
+
+/**
+ * Checks a channel or agent name; throws invalid_argument with the reason. Refused: whitespace,
+ * controls, commas, lone surrogates, names not in NFC, invisible or bidi-control code points, and a
+ * look-alike of "@" (＠, ﹫, ...) at the start or right after a leading "@" (inbox channels start with "@").
+ */
 export function checkName(kind: "channel" | "agent" | "sender" | "operator", name: unknown): string {
   if (typeof name !== "string" || name.length === 0)
     throw new IpcError("invalid_argument", `${kind} is required`);
@@ -69,6 +91,25 @@ export function checkName(kind: "channel" | "agent" | "sender" | "operator", nam
     throw new IpcError(
       "invalid_argument",
       `${kind} name ${JSON.stringify(name)} may not contain whitespace, control characters or commas`,
+    );
+  }
+  if (INVISIBLE_NAME_CHAR.test(name)) {
+    throw new IpcError(
+      "invalid_argument",
+      `${kind} name ${shown(name)} may not contain invisible, format or bidi-control characters`,
+    );
+  }
+  if (name.normalize("NFC") !== name) {
+    throw new IpcError(
+      "invalid_argument",
+      `${kind} name ${shown(name)} is not in Unicode normal form C; send ${shown(name.normalize("NFC"))}`,
+    );
+  }
+  const [first = "", second = ""] = [...name];
+  if ((first !== "@" && looksLikeAt(first)) || (first === "@" && looksLikeAt(second))) {
+    throw new IpcError(
+      "invalid_argument",
+      `${kind} name ${shown(name)} may not start with a look-alike of "@"`,
     );
   }
   return name;
