@@ -58,10 +58,10 @@ export const MAX_IDENTITY_CHARS = 512;
 const BAD_NAME_CHAR = /[\s\p{Cc},]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-// Code points that render as nothing, reorder text or look blank: default-ignorable and bidi controls,
-// plus blank-looking letters and symbols Unicode does not list (braille blank, Hangul fillers, ...).
-const INVISIBLE_NAME_CHAR =
-  /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/u;
+// Code points that render as nothing, reorder text or look blank: every default-ignorable code point
+// (U+00AD, U+034F, U+115F, U+200B-200F, U+2060-206F, U+3164, U+FE00-FE0F, U+FEFF, U+E0000-E0FFF, ...), every
+// bidi control (U+061C, U+202A-202E, U+2066-2069, ...) and the braille blank U+2800, which Unicode lists in neither.
+const INVISIBLE_NAME_CHAR = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\u2800]/u;
 
 /** Shows a name with its invisible or non-ASCII code points escaped, for error messages. */
 export function shown(name: string): string {

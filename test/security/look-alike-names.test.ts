@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { signRegistration } from "../../src/client/sign.js";
+import { checkName } from "../../src/core/limits.js";
 import { runCli, tempDb } from "../helpers/cli.js";
 import { newKeys, type SecureServer, secureServer } from "./helpers.js";
 
@@ -19,6 +20,58 @@ const LOOK_ALIKES: [string, RegExp][] = [
   ["\u{FE6B}herald", /look-alike of "@"/],
   ["he\u0301rald", /not in Unicode normal form C/],
 ];
+
+// Every invisible, bidi-control or blank-looking code point the rule names, as [first, last] ranges.
+const INVISIBLE: [number, number][] = [
+  [0xad, 0xad],
+  [0x34f, 0x34f],
+  [0x61c, 0x61c],
+  [0x115f, 0x1160],
+  [0x17b4, 0x17b5],
+  [0x180b, 0x180f],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0x2800, 0x2800],
+  [0x3164, 0x3164],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xffa0, 0xffa0],
+  [0xfff0, 0xfff8],
+  [0x1d173, 0x1d17a],
+  [0xe0000, 0xe0fff],
+];
+
+describe("the name rule", () => {
+  it("refuses every invisible, bidi-control or blank-looking code point, alone or inside a name", () => {
+    for (const [first, last] of INVISIBLE) {
+      for (let c = first; c <= last; c++) {
+        const ch = String.fromCodePoint(c);
+        for (const name of [`herald${ch}`, `${ch}herald`, `her${ch}ald`, ch]) {
+          assert.throws(() => checkName("agent", name), /may not contain/, c.toString(16));
+        }
+      }
+    }
+  });
+
+  it("accepts the names of the reference's data and ordinary non-Latin names", () => {
+    for (const name of [
+      "general",
+      "agent-a",
+      "ops",
+      "ünïcødé-chan",
+      "other",
+      "herald",
+      "op-main",
+      "@herald",
+    ]) {
+      assert.equal(checkName("channel", name), name);
+    }
+    for (const name of ["\u03b1\u03b8\u03b7\u03bd\u03ac", "\u6f22\u5b57", "caf\u00e9"]) {
+      assert.equal(checkName("agent", name), name);
+    }
+  });
+});
 
 describe("look-alike names over HTTP", () => {
   let s: SecureServer;
