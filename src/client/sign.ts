@@ -19,6 +19,20 @@ export const PROOF_HEADERS = {
   signature: "x-ipc-signature",
 } as const;
 
+/**
+ * The X-IPC-Agent value for `agent` (docs/PROTOCOL.md 4.3): printable ASCII names as they are, any other
+ * name (or one starting with `UTF-8''`) RFC 8187-style as `UTF-8''` and its percent-encoded UTF-8 bytes.
+ */
+export function agentHeaderValue(agent: string): string {
+  if (/^[\x21-\x7E]*$/.test(agent) && !/^utf-8''/i.test(agent)) return agent;
+  let out = "UTF-8''";
+  for (const byte of Buffer.from(agent, "utf8")) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9!#$&+\-.^_`|~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
 /** Signs a message in the v2 envelope form; returns the fields to add to the send body. */
 export function signMessageV2(
   key: KeyObject,
@@ -30,7 +44,7 @@ export function signMessageV2(
   return { signature, signed_at: now, nonce };
 }
 
-/** Headers proving that the caller holds `agent`'s key, for one request. */
+/** Headers proving that the caller holds `agent`'s key, for one request (the name signed, not its encoding). */
 export function requestProofHeaders(
   key: KeyObject,
   agent: string,
@@ -52,7 +66,7 @@ export function requestProofHeaders(
     }),
   );
   return {
-    [PROOF_HEADERS.agent]: agent,
+    [PROOF_HEADERS.agent]: agentHeaderValue(agent),
     [PROOF_HEADERS.timestamp]: String(now),
     [PROOF_HEADERS.nonce]: nonce,
     [PROOF_HEADERS.signature]: signature,

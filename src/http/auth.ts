@@ -43,12 +43,40 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+const ENCODED_AGENT = /^utf-8''((?:[A-Za-z0-9!#$&+\-.^_`|~]|%[0-9A-Fa-f]{2})*)$/i;
+
+/**
+ * The agent an X-IPC-Agent value names: `UTF-8''` and percent-encoded UTF-8 (RFC 8187 style) is decoded,
+ * anything else is the name itself (docs/PROTOCOL.md 4.3). A malformed encoding is invalid_argument.
+ */
+export function agentFromHeader(value: string): string {
+  if (!/^utf-8''/i.test(value)) return value;
+  const m = ENCODED_AGENT.exec(value);
+  const bytes = m
+    ? Buffer.from(
+        (m[1] as string).replace(/%([0-9A-Fa-f]{2})|./gs, (c, hex?: string) =>
+          hex ? String.fromCharCode(Number.parseInt(hex, 16)) : c,
+        ),
+        "latin1",
+      )
+    : undefined;
+  try {
+    if (bytes) return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    // falls through to the refusal
+  }
+  throw new IpcError(
+    "invalid_argument",
+    "X-IPC-Agent starts with UTF-8'' but is not percent-encoded UTF-8 (RFC 8187)",
+  );
+}
+
 /**
  * The proven caller of a request, or null when it carries no proof (or the core ignores proofs: open mode).
  */
 export async function principalOf(request: FastifyRequest, queue: Queue): Promise<Principal> {
-  const agent = header(request, PROOF_HEADERS.agent);
-  if (agent === undefined) return null;
+  const raw = header(request, PROOF_HEADERS.agent);
+  if (raw === undefined) return null;
   const timestamp = header(request, PROOF_HEADERS.timestamp);
   const nonce = header(request, PROOF_HEADERS.nonce);
   const signature = header(request, PROOF_HEADERS.signature);
@@ -61,6 +89,7 @@ export async function principalOf(request: FastifyRequest, queue: Queue): Promis
   if (!/^\d{1,16}$/.test(timestamp)) {
     throw new IpcError("invalid_argument", `${PROOF_HEADERS.timestamp} must be Unix time in milliseconds`);
   }
+  const agent = agentFromHeader(raw);
   const principal = await queue.identity.authenticate({
     agent,
     method: request.method,
