@@ -128,7 +128,11 @@ async function openDatabaseQueue(config: Config) {
     ...queueOptionsOf(config),
     // No _security writes here: whoever runs the CLI on the database file already has full access to it.
     securityEventsPerSecond: 0,
-    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
+    store: createSqliteStore({
+      path: config.dbPath,
+      sync: config.sync,
+      onWarning: (m) => process.stderr.write(`el-ipc: warning: ${m}\n`),
+    }),
   });
   if (isNew && existsSync(config.dbPath)) {
     process.stderr.write(`el-ipc: created a new database at ${config.dbPath}\n`);

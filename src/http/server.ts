@@ -204,7 +204,12 @@ export async function startHttpServer(
   config: Config,
   opts: StartHttpServerOptions = {},
 ): Promise<RunningHttpServer> {
-  const store = createSqliteStore({ path: config.dbPath, sync: config.sync });
+  const warnings: string[] = [];
+  const store = createSqliteStore({
+    path: config.dbPath,
+    sync: config.sync,
+    onWarning: (m) => warnings.push(m),
+  });
   const queue = createQueue({ ...queueOptionsOf(config), store });
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
   if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.identity.isSecure())) {
@@ -221,6 +226,7 @@ export async function startHttpServer(
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.streamKeepAliveMs !== undefined ? { streamKeepAliveMs: opts.streamKeepAliveMs } : {}),
   });
+  for (const w of warnings) app.log.warn(w);
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });

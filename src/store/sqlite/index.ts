@@ -17,6 +17,8 @@ export interface SqliteStoreOptions {
   sync?: SyncMode;
   /** How often, in ms, watchers check for commits by other processes. Default 20. */
   watchIntervalMs?: number;
+  /** Hears problems open mode tolerates (database files others can write); secure mode refuses them. */
+  onWarning?: (message: string) => void;
 }
 
 interface AgentRow {
@@ -68,7 +70,7 @@ function mapError(e: unknown): unknown {
 
 /** Opens (creating and migrating as needed) a SQLite store. */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const db = openDatabase(options.path, options.sync ?? "normal");
+  const db = openDatabase(options.path, options.sync ?? "normal", options.onWarning);
   const watchInterval = options.watchIntervalMs ?? 20;
   let closed = false;
 
