@@ -26,6 +26,7 @@ import {
   rotationFromWire,
   sendFromWire,
 } from "../core/wire.js";
+import { keyFingerprint } from "../crypto/keys.js";
 
 /** The operations CLI commands need, the same in local and remote mode. */
 export interface Backend {
@@ -73,16 +74,45 @@ export async function openBackend(config: Config): Promise<Backend> {
           process.stderr.write(`el-ipc: ${e.message}; waiting for the server to come back\n`);
       },
     });
-    return { ...client, remote: true, close: async () => undefined };
+    // A server tells an unproven caller nothing about whose key is registered (docs/SECURITY.md): the CLI
+    // names the fingerprint of the key it used, for the caller to compare with an operator's records.
+    const hint = async <T>(p: Promise<T>, key?: KeyObject): Promise<T> =>
+      p.catch((e: unknown) => {
+        if (!(e instanceof IpcError) || e.code !== "unauthorized" || !key) throw e;
+        throw new IpcError(
+          "unauthorized",
+          `${e.message} (signed with key ${keyFingerprint(key)}; is it the sender's registered key?)`,
+        );
+      });
+    return {
+      ...client,
+      send: (m, key) => hint(client.send(m, key), key),
+      sendBatch: (ms, key) => hint(client.sendBatch(ms, key), key),
+      remote: true,
+      close: async () => undefined,
+    };
   }
   const queue = await openDatabaseQueue(config);
+  // A refused signature says, by fingerprints, which key the sender has registered (the local database
+  // holds every key anyway; docs/SECURITY.md).
+  async function explainRefusal<T>(p: Promise<T>, sender: string, key?: KeyObject): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (!(e instanceof IpcError) || e.code !== "unauthorized" || !key) throw e;
+      const why = await queue.identity.keyMismatch(sender, key);
+      throw why ? new IpcError("unauthorized", `message signature refused: ${why}`) : e;
+    }
+  }
   const signedInput = (m: ClientMessage, key?: KeyObject) =>
     sendFromWire(key ? { ...m, ...signMessageV2(key, m) } : m);
   return {
     remote: false,
-    send: (m, key) => queue.send(signedInput(m, key)),
+    send: (m, key) => explainRefusal(queue.send(signedInput(m, key)), m.sender, key),
     sendBatch: async (ms, key) =>
-      (await queue.sendBatch(ms.map((m) => signedInput(m, key)))).map((r) => r.id),
+      (
+        await explainRefusal(queue.sendBatch(ms.map((m) => signedInput(m, key))), ms[0]?.sender ?? "", key)
+      ).map((r) => r.id),
     async read(r, key) {
       const principal = await queue.identity.principalFromKey(r.agent, key);
       return queue.read({ ...r, principal });

@@ -33,12 +33,18 @@ function addCommand(program: Command, spec: CommandSpec): void {
     const { db, server } = (values.pop() as Command).optsWithGlobals() as GlobalOptions;
     return runCommand(spec, [...values, { db, server }]);
   });
-  c.showHelpAfterError(`usage: el-ipc ${c.name()} ${c.usage()}`).exitOverride();
+  c.showHelpAfterError(
+    `usage: el-ipc ${c.name()} ${c.usage()}\n(run el-ipc ${c.name()} --help for more)`,
+  ).exitOverride();
 }
 
 /** The commander program of `spec` with `commands`; it throws CommanderError where it would exit. */
 export function buildProgram(spec: ProgramSpec, commands: CommandSpec[]): Command {
   const program = new Command(spec.name).description(spec.description).version(spec.version);
+  // Commander's own errors ("error: unknown option '--x'") get the prefix of every other CLI error.
+  program.configureOutput({
+    outputError: (text, write) => write(text.replace(/^error: /, "el-ipc: ")),
+  });
   for (const o of spec.options) program.option(o.flags, o.description);
   program.showHelpAfterError("(run with --help for usage)").exitOverride();
   for (const c of commands) addCommand(program, c);

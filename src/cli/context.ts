@@ -19,9 +19,15 @@ export function configOf(globals: GlobalOptions, extra: { port?: string; host?: 
   return resolveConfig({ db: globals.db, server: globals.server, ...extra }, process.env);
 }
 
-/** Loads the private key named by --key, if any. */
+/** The --key file, else IPC_KEY from the environment (empty counts as unset). */
+function keyPathOf(path: string | undefined): string | undefined {
+  return path ?? (process.env.IPC_KEY || undefined);
+}
+
+/** Loads the private key named by --key (default: IPC_KEY), if any. */
 export function keyOf(path: string | undefined): KeyObject | undefined {
-  return path === undefined ? undefined : loadPrivateKeyFile(path);
+  const file = keyPathOf(path);
+  return file === undefined ? undefined : loadPrivateKeyFile(file);
 }
 
 /** Runs `fn` with the backend the global options point at and closes it afterwards. */
@@ -69,11 +75,12 @@ export interface CallerOptions {
 /** The caller's proof from --key and --as (both or neither); undefined when not given. */
 export function callerProof(opts: CallerOptions): { key: KeyObject; agent: string } | undefined {
   if (opts.key === undefined && opts.as === undefined) return undefined;
-  if (opts.key === undefined || opts.as === undefined) {
+  const key = opts.as === undefined ? opts.key : keyPathOf(opts.key);
+  if (key === undefined || opts.as === undefined) {
     throw new IpcError(
       "invalid_argument",
       "--key and --as go together: your private key and your agent name",
     );
   }
-  return { key: loadPrivateKeyFile(opts.key), agent: opts.as };
+  return { key: loadPrivateKeyFile(key), agent: opts.as };
 }

@@ -4,6 +4,7 @@ import type { KeyObject } from "node:crypto";
 import { legacyMessageBytes, messageEnvelopeBytes, requestBytes } from "../crypto/canonical.js";
 import {
   generateKeyPair,
+  keyFingerprint,
   type PemKeyPair,
   parsePublicKey,
   samePublicKey,
@@ -283,9 +284,28 @@ export function createIdentity(o: IdentityOptions) {
       const rec = await activeAgent(agent, ctx);
       const stored = storedKey(rec);
       if (!stored || !samePublicKey(privateKey, stored)) {
-        throw refuse("bad_signature", "bad_signature", `the key given is not ${agent}'s registered key`, ctx);
+        const theirs = stored ? ` ${keyFingerprint(stored)}` : "";
+        throw refuse(
+          "bad_signature",
+          "bad_signature",
+          `your key ${keyFingerprint(privateKey)} is not ${agent}'s registered key${theirs}`,
+          ctx,
+        );
       }
       return { agent: rec.name, role: rec.role, key: rec.publicKey };
+    },
+
+    /**
+     * Why `privateKey` is not `agent`'s registered key, by fingerprints, or undefined when it is. For the
+     * local CLI only: whoever opens the database can read every key; an unproven HTTP caller never learns it.
+     */
+    async keyMismatch(agent: string, privateKey: KeyObject): Promise<string | undefined> {
+      const rec = await o.store.getAgent(agent);
+      const mine = keyFingerprint(privateKey);
+      if (!rec) return `'${agent}' is not registered (your key is ${mine})`;
+      const stored = storedKey(rec);
+      if (stored && samePublicKey(privateKey, stored)) return undefined;
+      return `your key ${mine} is not ${agent}'s registered key${stored ? ` ${keyFingerprint(stored)}` : ""}`;
     },
 
     /** Verifies a signed HTTP request and consumes its nonce; open mode ignores proofs (null). */

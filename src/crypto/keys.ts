@@ -142,6 +142,11 @@ export function newNonce(): string {
   return randomBytes(16).toString("base64url");
 }
 
+/** A key's fingerprint: `SHA256:` and the base64 (unpadded) of SHA-256 of the raw 32-byte public key. */
+export function keyFingerprint(key: KeyObject): string {
+  return `SHA256:${createHash("sha256").update(rawPublicKey(key)).digest("base64").replace(/=+$/, "")}`;
+}
+
 /** Lower-case hex SHA-256. */
 export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");

@@ -34,7 +34,15 @@ export function requireBearer(app: FastifyInstance, apiKey: string): void {
       done();
       return;
     }
-    done(new IpcError("unauthorized", "unauthorized"));
+    // Says which of the two it is: the API key is one shared secret, so this reveals nothing about agents.
+    done(
+      new IpcError(
+        "unauthorized",
+        header === undefined
+          ? "missing API key (Authorization: Bearer <key>; the CLI sends IPC_API_KEY)"
+          : "wrong API key (Authorization: Bearer <key> does not match the server's IPC_API_KEY)",
+      ),
+    );
   });
 }
 

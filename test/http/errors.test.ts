@@ -249,7 +249,9 @@ describe("HTTP bearer token (IPC_API_KEY)", () => {
       "s3cret-key",
     ]) {
       const r = await s.app.inject({ url: "/channels", headers: authorization ? { authorization } : {} });
-      assert.equal(assertError(r, 401).error, "unauthorized", String(authorization));
+      const body = assertError(r, 401);
+      assert.equal(body.code, "unauthorized", String(authorization));
+      assert.match(body.error, authorization ? /^wrong API key/ : /^missing API key/, String(authorization));
     }
     const send = await s.app.inject({
       method: "POST",
