@@ -241,7 +241,10 @@ describe("CLI, secure mode", () => {
     assert.match(unsigned.stderr, /signature required/);
     const wrong = await runCli(["send", "general", "herald", "hi", "--key", `${other}.key`], t.env);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /proof not accepted/);
+    assert.match(
+      wrong.stderr,
+      /message signature refused: your key SHA256:\S+ is not herald's registered key SHA256:/,
+    );
     const ok = await cliJson<{ signed: boolean }>(
       ["send", "general", "herald", "hi", "--key", `${herald}.key`],
       t.env,
