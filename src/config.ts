@@ -57,7 +57,7 @@ export interface SecurityConfig {
   refusedRateLimit: RateLimit | null;
   /** Waiting reads (long-polls, streams) one agent may hold at once. Env IPC_MAX_WAITS_PER_AGENT, default 100. */
   maxWaitsPerAgent: number;
-  /** Security events written to the `_security` channel per second, 0 for none. Env IPC_SECURITY_EVENTS, default 20. */
+  /** Security events written to the `_security` channel per second per source address, 0 for none. Env IPC_SECURITY_EVENTS, default 20. */
   eventsPerSecond: number;
 }
 

@@ -41,7 +41,7 @@ export interface QueueOptions {
   /** Hears every security event (refusals, replays, operator actions). Default none. */
   onSecurityEvent?: SecurityListener;
   /**
-   * Security events written to the `_security` channel per second at most (bursts of 5× that), in
+   * Security events written to the `_security` channel per second and source address at most (bursts of 5× that), in
    * secure mode. Default 0: none are written; the CLI and the server pass IPC_SECURITY_EVENTS (default 20).
    */
   securityEventsPerSecond?: number;
@@ -361,11 +361,13 @@ export function createQueue(options: QueueOptions) {
       maintenance.stop();
     },
 
-    /** Stops maintenance, wakes all waiters (streams end) and closes the store. */
+    /** Stops maintenance, wakes all waiters (streams end), writes pending security summaries, closes the store. */
     async close(): Promise<void> {
       closed = true;
       maintenance.stop();
       hub.close();
+      await security.summarize();
+      await security.flush();
       await store.close();
     },
   };

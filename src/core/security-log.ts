@@ -1,8 +1,10 @@
 // Seeing attacks: every refused signature, replay, unauthorized access and revoked-agent attempt becomes
 // a structured event, handed to listeners (the server's logger) and appended to the `_security` channel,
-// which only operators may read. Channel writes are rate-limited so an attacker cannot flood the store.
+// which only operators may read. Channel writes are budgeted per source address, so a flood from one
+// address can neither flood the store nor hide others' events; dropped ones are summarized.
 import type { Store } from "../store/types.js";
 import { type ErrorCode, IpcError } from "./errors.js";
+import { createSecurityBudget, type DroppedSummary, LOCAL_SOURCE } from "./security-budget.js";
 
 /** The channel security events are written to; only operators read it, nobody sends to it. */
 export const SECURITY_CHANNEL = "_security";
@@ -30,7 +32,9 @@ export type SecurityEventType =
   /** The HTTP face refused a request for its rate or its number of waiting reads. */
   | "rate_limited"
   /** An operator changed identities or access (register, revoke, rotate, grant, deny). */
-  | "admin";
+  | "admin"
+  /** Events of one source not written for its budget (one summary per source and window). */
+  | "dropped";
 
 /** One security event (the JSON content of a `_security` message). */
 export interface SecurityEvent {
@@ -51,12 +55,17 @@ export interface SecurityEvent {
   operator?: string;
   /** Where the request came from, when the face knows it. */
   remote?: string;
-  /** Events not written to the channel since the previous written one (rate limit). */
+  /** Of a `dropped` summary: how many events of `remote` were not written. */
   dropped?: number;
+  /** Of a `dropped` summary: how many of each type. */
+  kinds?: Partial<Record<SecurityEventType, number>>;
 }
 
 /** Fields a reporter gives; `at` is added from the clock. */
-export type SecurityEventInput = Omit<SecurityEvent, "at" | "dropped">;
+export type SecurityEventInput = Omit<SecurityEvent, "at" | "dropped" | "kinds">;
+
+/** Gives the address of the client whose request is being handled, if any (a face supplies it). */
+export type SourceOf = () => string | undefined;
 
 /** Options of the security log. */
 export interface SecurityLogOptions {
@@ -71,6 +80,10 @@ export interface SecurityLogOptions {
   perSecond?: number;
   /** Channel writes allowed at once after a quiet time. Default 5 × perSecond. */
   burst?: number;
+  /** Ms between a first dropped event and the summaries of the dropped ones. Default 5,000. */
+  summaryMs?: number;
+  /** Sources (addresses) with their own budget at once; the rest share one. Default 128. */
+  maxSources?: number;
 }
 
 /** Receives every event (not rate-limited). */
@@ -91,6 +104,13 @@ export interface SecurityLog {
   listen(listener: SecurityListener): () => void;
   /** Events not written to the channel because of the rate limit, since the start. */
   dropped(): number;
+  /**
+   * Sets where events without a `remote` come from (the HTTP face: the address of the request being
+   * handled); returns the function that unsets it. Events with no source share the "local" budget.
+   */
+  useSource(sourceOf: SourceOf): () => void;
+  /** Writes the summaries of dropped events now instead of at the end of the window. */
+  summarize(): Promise<void>;
   /** Resolves once every channel write started so far has finished. */
   flush(): Promise<void>;
 }
@@ -98,55 +118,90 @@ export interface SecurityLog {
 /** Creates a security log. */
 export function createSecurityLog(o: SecurityLogOptions): SecurityLog {
   const perSecond = o.perSecond ?? 20;
-  const burst = o.burst ?? perSecond * 5;
+  const summaryMs = o.summaryMs ?? 5_000;
+  const budget = createSecurityBudget({
+    clock: o.clock,
+    perSecond,
+    burst: o.burst ?? perSecond * 5,
+    ...(o.maxSources !== undefined ? { maxSources: o.maxSources } : {}),
+  });
   const listeners = new Set<SecurityListener>();
-  let tokens = burst;
-  let refilledAt = o.clock();
+  let sourceOf: SourceOf | undefined;
   let droppedTotal = 0;
-  let droppedSinceWrite = 0;
+  let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
-  function takeToken(): boolean {
-    const now = o.clock();
-    tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * perSecond);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
+  async function append(event: SecurityEvent): Promise<void> {
+    await o.store.append([
+      {
+        channel: SECURITY_CHANNEL,
+        sender: SECURITY_SENDER,
+        content: JSON.stringify(event),
+        timestamp: event.at / 1000,
+        signature: "",
+        sigVersion: 0,
+        sigTimestamp: null,
+        sigNonce: null,
+      },
+    ]);
+    o.wake([SECURITY_CHANNEL]);
   }
 
-  async function write(event: SecurityEvent): Promise<void> {
+  function summaryOf(d: DroppedSummary, at: number): SecurityEvent {
+    const kinds = Object.entries(d.kinds)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k}×${n}`)
+      .join(", ");
+    return {
+      type: "dropped",
+      at,
+      message: `dropped ${d.count} events from ${d.source} (kinds: ${kinds})`,
+      remote: d.source,
+      dropped: d.count,
+      kinds: d.kinds as SecurityEvent["kinds"],
+    };
+  }
+
+  async function summarize(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const at = o.clock();
+    for (const d of budget.drain()) {
+      try {
+        await append(summaryOf(d, at));
+      } catch {
+        // The store is closing or busy; the listeners (the log) saw every event.
+      }
+    }
+  }
+
+  function track(p: Promise<void>): void {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+
+  async function write(event: SecurityEvent, source: string): Promise<void> {
     try {
       if (perSecond <= 0 || !(await o.isSecure())) return;
-      if (!takeToken()) {
+      if (!budget.take(source, event.type)) {
         droppedTotal++;
-        droppedSinceWrite++;
+        // One summary per source per window: summaries are bounded by the number of tracked sources.
+        if (!timer) {
+          timer = setTimeout(() => track(summarize()), summaryMs);
+          timer.unref();
+        }
         return;
       }
-      const content = JSON.stringify(
-        droppedSinceWrite > 0 ? { ...event, dropped: droppedSinceWrite } : event,
-      );
-      droppedSinceWrite = 0;
-      await o.store.append([
-        {
-          channel: SECURITY_CHANNEL,
-          sender: SECURITY_SENDER,
-          content,
-          timestamp: event.at / 1000,
-          signature: "",
-          sigVersion: 0,
-          sigTimestamp: null,
-          sigNonce: null,
-        },
-      ]);
-      o.wake([SECURITY_CHANNEL]);
+      await append(event);
     } catch {
       // The store is closing or busy; the listeners (the log) still saw the event.
     }
   }
 
   function report(input: SecurityEventInput): void {
-    const event: SecurityEvent = { ...input, at: o.clock() };
+    // Read now, synchronously: the face's source is the request being handled at this moment.
+    const remote = input.remote ?? sourceOf?.();
+    const event: SecurityEvent = { ...input, ...(remote !== undefined ? { remote } : {}), at: o.clock() };
     for (const l of listeners) {
       try {
         l(event);
@@ -154,9 +209,7 @@ export function createSecurityLog(o: SecurityLogOptions): SecurityLog {
         // A failing listener must not turn a refusal into a 500.
       }
     }
-    const p = write(event);
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
+    track(write(event, remote ?? LOCAL_SOURCE));
   }
 
   return {
@@ -172,6 +225,17 @@ export function createSecurityLog(o: SecurityLogOptions): SecurityLog {
       };
     },
     dropped: () => droppedTotal,
+    useSource(fn) {
+      sourceOf = fn;
+      return () => {
+        if (sourceOf === fn) sourceOf = undefined;
+      };
+    },
+    summarize: () => {
+      const p = summarize();
+      track(p);
+      return p;
+    },
     async flush() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -13,6 +13,7 @@ import { acceptJsonBodies } from "./input.js";
 import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { installRateLimits } from "./rate-limit.js";
+import { installRequestSource } from "./request-source.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
@@ -118,6 +119,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     refusedRateLimit: config.security.refusedRateLimit,
   });
   if (config.apiKey !== "") requireBearer(app, config.apiKey);
+  installRequestSource(app, queue);
 
   // Every security event reaches the log; refusals as warnings, operator actions as info.
   const unlisten = queue.security.listen((event) => {

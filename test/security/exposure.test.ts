@@ -235,8 +235,10 @@ describe("the log", () => {
         "channel",
         "code",
         "message",
+        "remote",
         "type",
       ]);
+      assert.equal((bad?.security as { remote?: string } | undefined)?.remote, "127.0.0.1");
       assert.equal(s.events.length >= 2, true);
     } finally {
       await s.close();
