@@ -14,6 +14,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   forbidden: 1,
   not_found: 1,
   conflict: 1,
+  idempotency_conflict: 1,
   too_large: 1,
   rate_limited: 1,
   unavailable: 1,

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "idempotency_conflict"
   | "too_large"
   | "rate_limited"
   | "unavailable"

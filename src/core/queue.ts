@@ -129,6 +129,12 @@ export function createQueue(options: QueueOptions) {
           channel: m.channel,
         });
       }
+      if ("conflict" in r) {
+        throw new IpcError(
+          "idempotency_conflict",
+          "this idempotency key was already used by this sender for another message; use a new key",
+        );
+      }
       return { id: r.id, channel: m.channel, signed: m.sigVersion !== 0, duplicate: r.duplicate };
     });
     hub.wake(new Set(prepared.map((m) => m.channel)));

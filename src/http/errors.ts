@@ -13,6 +13,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   replayed: 409,
   conflict: 409,
+  idempotency_conflict: 409,
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,

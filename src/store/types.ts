@@ -34,12 +34,19 @@ export interface ReplayGuard {
 export interface NewMessage extends Omit<MessageRecord, "id"> {
   /** Refuse the message if this proof was already used. */
   replayGuard?: ReplayGuard;
-  /** Client-chosen key: a repeat by the same sender within the idempotency window returns the original id. */
+  /**
+   * Client-chosen key: a repeat by the same sender, on the same channel with the same content, within
+   * the idempotency window returns the original id; the key reused with other content is a conflict.
+   */
   idempotencyKey?: string;
 }
 
 /** Outcome of one appended message. */
-export type AppendResult = { id: number; duplicate: boolean } | { replayed: true };
+export type AppendResult =
+  | { id: number; duplicate: boolean }
+  | { replayed: true }
+  /** The sender's idempotency key names an earlier message with another channel or content. */
+  | { conflict: true };
 
 /** A reader's position on one channel. */
 export interface Position {

@@ -260,10 +260,54 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       it("returns the first id with duplicate: true and stores nothing new", async () => {
         const [first] = await store.append([msg("general", "once", { idempotencyKey: "k1" })]);
         assert.deepEqual(first, { id: idOf(first), duplicate: false });
-        const [again] = await store.append([msg("general", "once (retry)", { idempotencyKey: "k1" })]);
+        const [again] = await store.append([msg("general", "once", { idempotencyKey: "k1" })]);
         assert.deepEqual(again, { id: idOf(first), duplicate: true });
         assert.deepEqual(contents(await readAll("general")), ["once"]);
         assert.equal(await store.lastId(), idOf(first));
+      });
+
+      it("answers a key reused on another channel or with other content as a conflict, without an id", async () => {
+        const [first] = await store.append([msg("general", "once", { idempotencyKey: "k1" })]);
+        assert.deepEqual(await store.append([msg("general", "other", { idempotencyKey: "k1" })]), [
+          { conflict: true },
+        ]);
+        assert.deepEqual(await store.append([msg("secret", "once", { idempotencyKey: "k1" })]), [
+          { conflict: true },
+        ]);
+        // A conflict undoes its whole call.
+        const r = await store.append([
+          msg("general", "fine", { idempotencyKey: "k2" }),
+          msg("general", "clash", { idempotencyKey: "k1" }),
+        ]);
+        assert.deepEqual(r, [{ conflict: true }, { conflict: true }]);
+        assert.deepEqual(contents(await readAll("general")), ["once"]);
+        assert.equal(await store.lastId(), idOf(first));
+      });
+
+      it("consumes the proof before the key: a used proof learns no id but its own message's", async () => {
+        const signed = { signature: "sig-secret", sigVersion: 2 as const };
+        const [secret] = await store.append([
+          msg("secret", "hidden", {
+            ...signed,
+            idempotencyKey: "k",
+            replayGuard: { key: "n:alice:1", expiresAt: null },
+          }),
+        ]);
+        await store.append([msg("public", "seen", { replayGuard: { key: "n:alice:2", expiresAt: null } })]);
+        // Someone re-posts the public message (its proof already used) with the secret message's key.
+        const probe = msg("public", "seen", {
+          idempotencyKey: "k",
+          replayGuard: { key: "n:alice:2", expiresAt: null },
+        });
+        assert.deepEqual(await store.append([probe]), [{ replayed: true }]);
+        // Even with the same channel and content, a used proof only matches the stored signed body.
+        const copy = msg("secret", "hidden", {
+          idempotencyKey: "k",
+          replayGuard: { key: "n:alice:2", expiresAt: null },
+        });
+        assert.deepEqual(await store.append([copy]), [{ replayed: true }]);
+        assert.equal(await store.countAfter("secret", 0), 1);
+        assert.ok(idOf(secret) > 0);
       });
 
       it("keeps keys per sender", async () => {

@@ -65,8 +65,19 @@ function toMessage(r: MessageRow): MessageRecord {
   };
 }
 
-/** Thrown inside a call's savepoint to undo the call when one of its messages was a replay. */
-class CallReplayed extends Error {}
+/** Thrown inside a call's savepoint to undo the call when one of its messages was refused. */
+class CallRefused extends Error {
+  constructor(readonly result: AppendResult) {
+    super("call refused");
+  }
+}
+
+interface PriorSend {
+  id: number;
+  channel: string;
+  content: string;
+  signature: string | null;
+}
 
 interface WatermarkMove {
   agent: string;
@@ -87,8 +98,9 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       "INSERT INTO messages (channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     useProof: db.prepare("INSERT OR IGNORE INTO used_proofs (key, expires_at) VALUES (?, ?)"),
+    // The earlier message a key names, if it is still stored (retention may have pruned it).
     findIdem: db.prepare(
-      "SELECT message_id FROM idempotency WHERE sender = ? AND key = ? AND expires_at > ?",
+      "SELECT i.message_id AS id, m.channel, m.content, m.signature FROM idempotency i JOIN messages m ON m.id = i.message_id WHERE i.sender = ? AND i.key = ? AND i.expires_at > ?",
     ),
     putIdem: db.prepare(
       "INSERT OR REPLACE INTO idempotency (sender, key, message_id, expires_at) VALUES (?, ?, ?, ?)",
@@ -139,16 +151,24 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     return out;
   }
 
+  // The proof is consumed before the idempotency key is looked up, so a key reveals an earlier message
+  // only to a request whose own proof is fresh, or to the identical signed body resent after a lost answer.
   function appendOne(m: NewMessage): AppendResult {
+    const fresh = !m.replayGuard || stmt.useProof.run(m.replayGuard.key, m.replayGuard.expiresAt).changes > 0;
     if (m.idempotencyKey !== undefined) {
       const prior = stmt.findIdem.get(m.sender, m.idempotencyKey, Math.round(m.timestamp * 1000)) as
-        | { message_id: number }
+        | PriorSend
         | undefined;
-      if (prior) return { id: prior.message_id, duplicate: true };
+      if (prior) {
+        const same = prior.channel === m.channel && prior.content === m.content;
+        if (!fresh)
+          return same && (prior.signature ?? "") === m.signature
+            ? { id: prior.id, duplicate: true }
+            : { replayed: true };
+        return same ? { id: prior.id, duplicate: true } : { conflict: true };
+      }
     }
-    if (m.replayGuard && stmt.useProof.run(m.replayGuard.key, m.replayGuard.expiresAt).changes === 0) {
-      return { replayed: true };
-    }
+    if (!fresh) return { replayed: true };
     const id = Number(
       stmt.insert.run(
         m.channel,
@@ -176,7 +196,8 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
   // call with a replayed message (or a failing one) is undone on its own and the calls beside it stay.
   const appendCall = db.transaction((msgs: NewMessage[]): AppendResult[] => {
     const results = msgs.map(appendOne);
-    if (results.some((r) => "replayed" in r)) throw new CallReplayed();
+    const refused = results.find((r) => !("id" in r));
+    if (refused) throw new CallRefused(refused);
     return results;
   });
   // A single insert with no proof or key needs no savepoint: a failed statement leaves nothing behind.
@@ -187,7 +208,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       try {
         return { value: writesOneRow(msgs) ? [appendOne(msgs[0] as NewMessage)] : appendCall(msgs) };
       } catch (e) {
-        if (e instanceof CallReplayed) return { value: msgs.map(() => ({ replayed: true }) as const) };
+        if (e instanceof CallRefused) return { value: msgs.map(() => e.result) };
         // SQLite abandoned the whole transaction (disk full, I/O error): fail every call of the group.
         if (!db.inTransaction) throw e;
         return { error: e };
