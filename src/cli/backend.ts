@@ -36,6 +36,8 @@ export interface Backend {
   sendBatch(messages: ClientMessage[], key?: KeyObject): Promise<number[]>;
   read(r: ClientRead, key?: KeyObject): Promise<Delivered[]>;
   ack(agent: string, messages: Pick<Delivered, "id" | "channel">[], key?: KeyObject): Promise<void>;
+  /** `ack` of one id given by a user: refused beyond the channel's last message; the watermark after. */
+  ackTo(channel: string, agent: string, id: number, key?: KeyObject): Promise<number>;
   /** `proof` (caller's key and name) is what a secure server needs; the local database needs none. */
   channels(proof?: CallerProof): Promise<ChannelInfo[]>;
   agents(proof?: CallerProof): Promise<AgentInfo[]>;
@@ -119,6 +121,9 @@ export async function openBackend(config: Config): Promise<Backend> {
     },
     async ack(agent, messages, key) {
       await queue.ackDelivered(agent, messages, await queue.identity.principalFromKey(agent, key));
+    },
+    async ackTo(channel, agent, id, key) {
+      return queue.ack({ channel, agent, id, principal: await queue.identity.principalFromKey(agent, key) });
     },
     channels: () => queue.channels(),
     agents: () => queue.agents(),

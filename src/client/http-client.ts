@@ -258,6 +258,17 @@ export function createHttpClient(o: HttpClientOptions) {
       }
     },
 
+    /** POST /ack of one id; resolves to the watermark the server reports (the id from older servers). */
+    async ackTo(channel: string, agent: string, id: number, key?: KeyObject): Promise<number> {
+      const r = await call<{ watermark?: number }>(
+        "POST",
+        "/ack",
+        { channel, agent, id },
+        key ? { key, agent } : undefined,
+      );
+      return typeof r?.watermark === "number" ? r.watermark : id;
+    },
+
     /** GET /channels, every page; secure servers need `proof` (the caller's key and name). */
     channels: (proof?: { key: KeyObject; agent: string }): Promise<ChannelInfo[]> =>
       allPages("/channels", proof),

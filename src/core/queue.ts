@@ -300,14 +300,27 @@ export function createQueue(options: QueueOptions) {
       return streamMessages(deps, agent, positions, !!r.autoack, r.signal);
     },
 
-    /** Moves an agent's watermark on a channel forward to `id` (never back). */
-    async ack(a: { channel: string; agent: string; id: number; principal: Principal }): Promise<void> {
+    /**
+     * Moves an agent's watermark on a channel forward to `id` (never back) and resolves to the watermark
+     * as it now is. An id beyond the channel's last message is refused: it would skip messages not yet sent.
+     */
+    async ack(a: { channel: string; agent: string; id: number; principal: Principal }): Promise<number> {
       checkName("channel", a.channel);
       checkName("agent", a.agent);
       if (!Number.isSafeInteger(a.id) || a.id < 0)
         throw new IpcError("invalid_argument", "id must be a message id");
       await checkReader([a.channel], a.agent, a.principal);
+      const before = (await store.getWatermarks(a.agent, [a.channel])).get(a.channel) ?? 0;
+      if (a.id <= before) return before;
+      const [atOrAfter] = await store.readAfter([{ channel: a.channel, after: a.id - 1 }], 1);
+      if (atOrAfter === undefined) {
+        throw new IpcError(
+          "invalid_argument",
+          `id ${a.id} is beyond the last message of channel '${a.channel}'; acknowledging it would skip messages not yet sent`,
+        );
+      }
       await store.advanceWatermark(a.agent, a.channel, a.id);
+      return a.id;
     },
 
     /** Acknowledges everything in `messages` (the CLI calls this after printing them). */

@@ -64,6 +64,21 @@ describe("CLI, open mode", () => {
     assert.deepEqual(await cliJson(["read", "peeky", "carol"], t.env), []);
   });
 
+  it("ack refuses an id beyond the channel's last message and answers the watermark as it now is", async () => {
+    const last = await cliJson<{ id: number }>(["send", "typo", "alice", "t1"], t.env);
+    await cliJson(["send", "other-chan", "alice", "newer elsewhere"], t.env);
+    const r = await runCli(["ack", "typo", "builder", String(last.id + 9999)], t.env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^el-ipc: .*beyond the last message of channel 'typo'/);
+    noStack(r.stderr);
+    const later = await cliJson<{ id: number }>(["send", "typo", "alice", "t2"], t.env);
+    assert.equal((await cliJson<Msg[]>(["read", "typo", "builder", "--peek"], t.env)).length, 2);
+    const acked = await cliJson<{ watermark: number }>(["ack", "typo", "builder", String(later.id)], t.env);
+    assert.equal(acked.watermark, later.id);
+    const back = await cliJson<{ watermark: number }>(["ack", "typo", "builder", String(last.id)], t.env);
+    assert.equal(back.watermark, later.id);
+  });
+
   it("--limit pages through a backlog", async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `m${i}`);
     for (const l of lines.slice(0, 5)) await cliJson(["send", "paged", "alice", l], t.env);

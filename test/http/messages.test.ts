@@ -73,8 +73,20 @@ describe("HTTP message routes (open mode)", () => {
       payload: { channel: "peeky", agent: "bob", id },
     });
     assert.equal(ack.statusCode, 200, ack.body);
-    assert.deepEqual(ack.json(), { ok: true });
+    assert.deepEqual(ack.json(), { ok: true, watermark: id });
     assert.deepEqual(await read("channel=peeky&agent=bob"), []);
+  });
+
+  it("ack refuses an id beyond the channel's last message (400) and answers the watermark as it now is", async () => {
+    const id = (await send({ channel: "acky", sender: "alice", content: "one" })).json().id as number;
+    const ack = (n: number) =>
+      s.app.inject({ method: "POST", url: "/ack", payload: { channel: "acky", agent: "bob", id: n } });
+    const typo = await ack(id + 9999);
+    assert.equal(typo.statusCode, 400, typo.body);
+    assert.equal(typo.json().code, "invalid_argument");
+    assert.equal((await read("channel=acky&agent=bob&peek=true")).length, 1);
+    assert.deepEqual((await ack(id)).json(), { ok: true, watermark: id });
+    assert.deepEqual((await ack(id - 1)).json(), { ok: true, watermark: id });
   });
 
   it("limit pages through unread messages", async () => {

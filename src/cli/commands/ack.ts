@@ -25,6 +25,6 @@ export async function run(
   globals: GlobalOptions,
 ) {
   const key = keyOf(opts.key);
-  await withBackend(globals, (b) => b.ack(agent, [{ channel, id }], key));
-  await writeOut(`${JSON.stringify({ ok: true, channel, agent, id })}\n`);
+  const watermark = await withBackend(globals, (b) => b.ackTo(channel, agent, id, key));
+  await writeOut(`${JSON.stringify({ ok: true, channel, agent, id, watermark })}\n`);
 }

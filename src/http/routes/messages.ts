@@ -84,7 +84,7 @@ export function registerMessageRoutes(
   app.post("/ack", async (request) => {
     const b = validate(ackBody, request.body, "body");
     const principal = await principalOf(request, queue);
-    await queue.ack({ channel: b.channel, agent: b.agent, id: b.id, principal });
-    return { ok: true };
+    const watermark = await queue.ack({ channel: b.channel, agent: b.agent, id: b.id, principal });
+    return { ok: true, watermark };
   });
 }
