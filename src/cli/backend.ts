@@ -1,7 +1,8 @@
 // What CLI commands talk to: the local database (default) or, in remote mode (IPC_URL / --server), a
 // server over HTTP. Both are loaded lazily so each command loads only what it uses.
 import type { KeyObject } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ClientMessage, ClientRead } from "../client/http-client.js";
 import {
   type signAccessRule,
@@ -9,7 +10,7 @@ import {
   type signRevocation,
   type signRotation,
 } from "../client/sign.js";
-import { type Config, queueOptionsOf } from "../config.js";
+import { type Config, defaultDbPath, queueOptionsOf } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import type {
   AccessRuleInfo,
@@ -172,5 +173,30 @@ async function openDatabaseQueue(config: Config) {
   if (isNew && existsSync(config.dbPath)) {
     process.stderr.write(`el-ipc: created a new database at ${config.dbPath}\n`);
   }
+  const hint = adoptionHint(config, process.env);
+  if (hint) process.stderr.write(`el-ipc: ${hint}\n`);
   return queue;
+}
+
+/** Where the reference implementation keeps its database by default. */
+export const REFERENCE_DB_PATH = "/tmp/el-ipc.db";
+
+/**
+ * Once per default database (a marker file beside it remembers): when IPC_DB_PATH is unset and the
+ * reference's database exists, how to adopt it instead of looking at an empty queue. Undefined otherwise.
+ */
+export function adoptionHint(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  referencePath = REFERENCE_DB_PATH,
+): string | undefined {
+  if (env.IPC_DB_PATH || config.dbPath !== defaultDbPath(env) || !existsSync(referencePath)) return undefined;
+  const marker = join(dirname(config.dbPath), ".reference-db-hint-shown");
+  if (existsSync(marker)) return undefined;
+  try {
+    writeFileSync(marker, `${referencePath}\n`, { mode: 0o600, flag: "wx" });
+  } catch {
+    return undefined; // Shown by another process just now, or the folder is not writable: stay quiet.
+  }
+  return `the reference's database ${referencePath} exists, but el-ipc uses ${config.dbPath}; to adopt its messages and agents: el-ipc import ${referencePath} (shown once)`;
 }

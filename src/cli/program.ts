@@ -38,6 +38,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["ack", () => import("./commands/ack.js")],
   ["channels", () => import("./commands/channels.js")],
   ["seed", () => import("./commands/seed.js")],
+  ["import", () => import("./commands/import.js")],
   ["keygen", () => import("./commands/keygen.js")],
   ["register", () => import("./commands/register.js")],
   ["revoke", () => import("./commands/revoke.js")],
