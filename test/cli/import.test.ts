@@ -19,7 +19,7 @@ describe("el-ipc import", () => {
   it("copies the reference's database into the default location, migrated, 0600, source untouched", async () => {
     const source = copyCompat("seed-ipc.db", t.dir, "reference.db");
     const before = sha(source);
-    const env = { ...t.env, XDG_DATA_HOME: join(t.dir, "data") };
+    const env: NodeJS.ProcessEnv = { ...t.env, XDG_DATA_HOME: join(t.dir, "data") };
     delete env.IPC_DB_PATH;
     const target = defaultDbPath(env);
     const r = await cliJson<{ ok: boolean; into: string; messages: number }>(["import", source], env);
