@@ -172,6 +172,7 @@ const ACCEPTED: Record<string, string[][]> = {
   rotate: [["bob", "--pubkey", "b.pub", "--as", "op", "--key", "op.key"]],
   grant: [["bob", "x*", "--read", "--as", "op", "--key", "op.key"]],
   deny: [["bob", "x*", "--as", "op", "--key", "op.key", "--write"]],
+  import: [["/tmp/el-ipc.db"], ["ref.db", "--db", "x.db"]],
   access: [[], ["bob", "--json"], ["--key", "op.key", "--as", "op"]],
   "key-events": [["bob"], ["bob", "--json", "--key", "op.key", "--as", "op"]],
   agents: [[], ["--json"]],
