@@ -79,7 +79,7 @@ export function startServer(o: StartServerOptions): Promise<ServerProcess> {
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
       tail = (tail + chunk).slice(-4000);
-      const m = /Listening on (http:\/\/[^\s]+)/.exec(tail);
+      const m = /Listening on (http:\/\/[^\s"]+)/.exec(tail);
       if (!found && m?.[1]) {
         found = true;
         clearTimeout(timer);
