@@ -11,6 +11,7 @@ import {
   type signRotation,
 } from "../client/sign.js";
 import { type Config, defaultDbPath, queueOptionsOf } from "../config.js";
+import { LOCAL } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
 import type {
   AccessRuleInfo,
@@ -103,7 +104,7 @@ export async function openBackend(config: Config): Promise<Backend> {
       return await p;
     } catch (e) {
       if (!(e instanceof IpcError) || e.code !== "unauthorized" || !key) throw e;
-      const why = await queue.identity.keyMismatch(sender, key);
+      const why = await queue.keyMismatch(LOCAL, sender, key);
       throw why ? new IpcError("unauthorized", `message signature refused: ${why}`) : e;
     }
   }
@@ -116,25 +117,21 @@ export async function openBackend(config: Config): Promise<Backend> {
       (
         await explainRefusal(queue.sendBatch(ms.map((m) => signedInput(m, key))), ms[0]?.sender ?? "", key)
       ).map((r) => r.id),
-    async read(r, key) {
-      const principal = await queue.identity.principalFromKey(r.agent, key);
-      return queue.read({ ...r, principal });
-    },
-    async ack(agent, messages, key) {
-      await queue.ackDelivered(agent, messages, await queue.identity.principalFromKey(agent, key));
-    },
-    async ackTo(channel, agent, id, key) {
-      return queue.ack({ channel, agent, id, principal: await queue.identity.principalFromKey(agent, key) });
-    },
-    channels: () => queue.channels(),
-    agents: () => queue.agents(),
-    accessRules: (_proof, agent) => queue.accessRules(undefined, agent),
-    keyEvents: (_proof, name) => queue.keyEvents(undefined, name),
+    // Acting as an agent needs its key in secure mode; the views are the local process's (LOCAL).
+    read: async (r, key) => queue.read(await queue.proveKey(r.agent, key), r),
+    ack: async (agent, messages, key) =>
+      queue.ackDelivered(await queue.proveKey(agent, key), agent, messages),
+    ackTo: async (channel, agent, id, key) =>
+      queue.ack(await queue.proveKey(agent, key), { channel, agent, id }),
+    channels: () => queue.channels(LOCAL),
+    agents: () => queue.agents(LOCAL),
+    accessRules: (_proof, agent) => queue.accessRules(LOCAL, agent),
+    keyEvents: (_proof, name) => queue.keyEvents(LOCAL, name),
     agentCard: () => queue.agentCard(),
-    revoke: (b) => queue.identity.revoke(revocationFromWire(b)),
-    rotate: (b) => queue.identity.rotate(rotationFromWire(b)),
-    setAccess: (effect, b) => queue.access.setRule(accessRuleFromWire(effect, b)),
-    register: (b) => queue.identity.register(registrationFromWire(b)),
+    revoke: (b) => queue.revoke(revocationFromWire(b)),
+    rotate: (b) => queue.rotate(rotationFromWire(b)),
+    setAccess: (effect, b) => queue.setAccessRule(accessRuleFromWire(effect, b)),
+    register: (b) => queue.register(registrationFromWire(b)),
     close: () => queue.close(),
   };
 }

@@ -1,15 +1,16 @@
 // Operator views of the security state: the channel access rules and each identity's key history. In
 // secure mode only a proven, active operator sees them; the checks are in callers.ts.
 import type { Store } from "../store/types.js";
+import type { Caller } from "./caller.js";
 import { IpcError } from "./errors.js";
 import { checkName } from "./limits.js";
-import type { AccessRuleInfo, KeyEventInfo, Principal } from "./types.js";
+import type { AccessRuleInfo, KeyEventInfo } from "./types.js";
 
 /** What the operator views need. */
 export interface AdminViewOptions {
   store: Store;
   /** Refuses (and reports) a caller that is not a proven, active operator in secure mode. */
-  checkOperator: (caller: Principal | undefined, action: string, what: string) => Promise<void>;
+  checkOperator: (caller: Caller, action: string, what: string) => Promise<void>;
 }
 
 /** Creates the operator views of one queue (spread into the queue object). */
@@ -24,10 +25,9 @@ export function createAdminViews({ store, checkOperator }: AdminViewOptions) {
   return {
     /**
      * The channel access rules, of one agent or of all, ordered by agent, pattern and permission.
-     * `caller` is a face's proven caller (null: none); in secure mode it must be an active operator.
-     * Omitted: a local caller with the database in hand, who sees everything.
+     * In secure mode `caller` must be a proven, active operator or the local process.
      */
-    async accessRules(caller?: Principal, agent?: string): Promise<AccessRuleInfo[]> {
+    async accessRules(caller: Caller, agent?: string): Promise<AccessRuleInfo[]> {
       if (agent !== undefined) checkName("agent", agent);
       await checkOperator(caller, "access", "listing access rules");
       if (agent !== undefined) await registered(agent);
@@ -45,7 +45,7 @@ export function createAdminViews({ store, checkOperator }: AdminViewOptions) {
      * The key rotations and the revocation of one identity (revoked ones included), oldest first.
      * `caller` as for `accessRules`; an unregistered name is unknown_agent.
      */
-    async keyEvents(caller: Principal | undefined, name: string): Promise<KeyEventInfo[]> {
+    async keyEvents(caller: Caller, name: string): Promise<KeyEventInfo[]> {
       checkName("agent", name);
       await checkOperator(caller, "key-events", "listing key events");
       await registered(name);

@@ -2,6 +2,7 @@
 // agent must be active and allowed on the channels); a listing needs a proven, active caller, and the
 // operator views (access rules, key history) a proven, active operator.
 import type { Access } from "./access.js";
+import { type Caller, principalOf } from "./caller.js";
 import { IpcError } from "./errors.js";
 import type { Identity } from "./identity.js";
 import { checkName } from "./limits.js";
@@ -46,10 +47,13 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
     }
   }
 
-  /** In secure mode a listing needs a proven, active caller; open mode and local callers (undefined) need none. */
-  async function checkCaller(caller: Principal | undefined, action: string): Promise<Principal> {
-    if (caller === undefined || !(await identity.isSecure())) return null;
-    if (!caller) {
+  /**
+   * In secure mode a listing needs a proven, active caller; open mode and local callers need none.
+   * Returns the proven identity whose view applies, null for a view of everything.
+   */
+  async function checkCaller(caller: Caller, action: string): Promise<Principal> {
+    if (caller.kind === "local" || !(await identity.isSecure())) return null;
+    if (caller.kind === "anonymous") {
       throw security.refuse(
         "unauthenticated",
         "unauthorized",
@@ -58,16 +62,16 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
       );
     }
     await identity.activeAgent(caller.agent, { action });
-    return caller;
+    return principalOf(caller);
   }
 
   /**
    * In secure mode an operator view needs a proven, active operator; open mode and local callers
-   * (undefined) need none. `what` names the view in the refusal ("listing access rules").
+   * need none. `what` names the view in the refusal ("listing access rules").
    */
-  async function checkOperator(caller: Principal | undefined, action: string, what: string): Promise<void> {
-    if (caller === undefined || !(await identity.isSecure())) return;
-    if (!caller) {
+  async function checkOperator(caller: Caller, action: string, what: string): Promise<void> {
+    if (caller.kind === "local" || !(await identity.isSecure())) return;
+    if (caller.kind === "anonymous") {
       throw security.refuse(
         "unauthenticated",
         "unauthorized",
@@ -76,7 +80,7 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
       );
     }
     const rec = await identity.activeAgent(caller.agent, { action });
-    if (caller.role !== "operator" || rec.role !== "operator") {
+    if (caller.kind !== "operator" || rec.role !== "operator") {
       throw security.refuse(
         "forbidden",
         "forbidden",
@@ -86,8 +90,12 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
     }
   }
 
-  /** Checks that `principal` may read `channels` as `agent`; returns the checked agent name. */
-  async function checkReader(channels: string[], agentName: string, principal: Principal): Promise<string> {
+  /**
+   * Checks that `caller` may read `channels` as `agent`; returns the checked agent name. Acting as an
+   * agent needs its proof in secure mode, from a local caller too.
+   */
+  async function checkReader(channels: string[], agentName: string, caller: Caller): Promise<string> {
+    const principal = principalOf(caller);
     const agent = checkName("agent", agentName);
     if (channels.length === 0) throw new IpcError("invalid_argument", "channel is required");
     for (const c of channels) checkName("channel", c);
@@ -96,5 +104,5 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
     return agent;
   }
 
-  return { checkActingAs, checkCaller, checkOperator, checkReader };
+  return { checkCaller, checkOperator, checkReader };
 }

@@ -2,6 +2,7 @@
 // or sort per page) and ends with an opaque cursor to the next one.
 import type { Store } from "../store/types.js";
 import type { Access } from "./access.js";
+import type { Caller } from "./caller.js";
 import { IpcError } from "./errors.js";
 import type { AgentInfo, ChannelInfo, Principal } from "./types.js";
 
@@ -30,7 +31,7 @@ export interface ListingOptions {
   store: Store;
   access: Access;
   /** Refuses a caller secure mode does not accept for `action`; null for none needed. */
-  checkCaller: (caller: Principal | undefined, action: string) => Promise<Principal>;
+  checkCaller: (caller: Caller, action: string) => Promise<Principal>;
 }
 
 const encode = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString("base64url");
@@ -58,10 +59,7 @@ function limitOf(page: PageRequest): number {
 
 /** Creates the listings of one queue (spread into the queue object). */
 export function createListings({ store, access, checkCaller }: ListingOptions) {
-  async function channelPage(
-    caller: Principal | undefined,
-    page: PageRequest = {},
-  ): Promise<Page<ChannelInfo>> {
+  async function channelPage(caller: Caller, page: PageRequest = {}): Promise<Page<ChannelInfo>> {
     const p = await checkCaller(caller, "channels");
     const limit = limitOf(page);
     let before: number | undefined;
@@ -87,7 +85,7 @@ export function createListings({ store, access, checkCaller }: ListingOptions) {
     return rows.length === limit && last ? { items, next: encode(["c", last.top]) } : { items };
   }
 
-  async function agentPage(caller: Principal | undefined, page: PageRequest = {}): Promise<Page<AgentInfo>> {
+  async function agentPage(caller: Caller, page: PageRequest = {}): Promise<Page<AgentInfo>> {
     await checkCaller(caller, "agents");
     const limit = limitOf(page);
     let after: { createdAt: number; name: string } | undefined;
@@ -125,16 +123,15 @@ export function createListings({ store, access, checkCaller }: ListingOptions) {
 
   return {
     /**
-     * One page of channels with message counts, newest activity first. `caller` is the proven caller of a
-     * face (null: none); in secure mode one is required and only channels it may read are listed.
-     * Omitted: a local caller with the database in hand, who sees everything.
+     * One page of channels with message counts, newest activity first. In secure mode a proven caller
+     * sees only the channels it may read, anonymous none; a local caller sees everything.
      */
     channelPage,
     /** One page of the agent directory (names, roles, identities; never keys), oldest first. */
     agentPage,
     /** Every channel (all pages of channelPage). */
-    channels: (caller?: Principal): Promise<ChannelInfo[]> => all((page) => channelPage(caller, page)),
+    channels: (caller: Caller): Promise<ChannelInfo[]> => all((page) => channelPage(caller, page)),
     /** The whole agent directory (all pages of agentPage). */
-    agents: (caller?: Principal): Promise<AgentInfo[]> => all((page) => agentPage(caller, page)),
+    agents: (caller: Caller): Promise<AgentInfo[]> => all((page) => agentPage(caller, page)),
   };
 }

@@ -1,24 +1,22 @@
-// The core of el-ipc: channels, messages, watermarks and waits, over one Store. Faces call this and
-// nothing else; every policy decision (who may read, which signature counts) is made here or in identity.ts.
+// The core of el-ipc: channels, messages, watermarks and waits, over one Store; the Queue it returns is
+// described in queue-api.ts. Every policy decision (who may read, which signature counts) is made here or
+// in identity.ts, access.ts and callers.ts.
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
 import { type Access, createAccess, type DefaultAccess } from "./access.js";
 import { createAdminViews } from "./admin-views.js";
+import { callerOf, principalOf } from "./caller.js";
 import { createCallerChecks } from "./callers.js";
-import { type AgentCard, buildAgentCard } from "./card.js";
+import { buildAgentCard } from "./card.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
 import { checkContent, checkName, DEFAULT_LIMITS, type Limits, messageBytes, pageSize } from "./limits.js";
 import { createListings } from "./listings.js";
-import {
-  createMaintenance,
-  MAINTENANCE_INTERVAL_MS,
-  type MaintenanceReport,
-  type RetentionPolicy,
-} from "./maintenance.js";
+import { createMaintenance, MAINTENANCE_INTERVAL_MS, type RetentionPolicy } from "./maintenance.js";
+import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
-import { type StreamRequest, streamMessages } from "./stream.js";
-import type { Delivered, Health, Principal, ReadRequest, SendInput, SendResult } from "./types.js";
+import { streamMessages } from "./stream.js";
+import type { Delivered, SendInput, SendResult } from "./types.js";
 
 /** Seconds a read refused by a full answer budget is asked to wait before it retries. */
 export const BUSY_RETRY_SECONDS = 1;
@@ -47,10 +45,13 @@ export interface QueueOptions {
   securityEventsPerSecond?: number;
 }
 
+export type { Caller } from "./caller.js";
+export { ANONYMOUS, LOCAL } from "./caller.js";
 export type { AgentCard } from "./card.js";
+export type { Queue, QueueAdministration, QueueDirectory, QueueMessages } from "./queue-api.js";
 
 /** Creates a queue over a store. */
-export function createQueue(options: QueueOptions) {
+export function createQueue(options: QueueOptions): Queue {
   const store = options.store;
   const clock = options.clock ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -186,23 +187,15 @@ export function createQueue(options: QueueOptions) {
     );
   }
 
-  return {
+  const queue: Queue = {
     limits,
-    identity,
-    hub,
-    /** Channel access: grant/deny rules and the checks every read and send passes. */
-    access,
-    /** Security events: `listen` for every event, `flush` to await pending `_security` writes. */
-    security,
 
-    /** Stores one message after checking names, size and (in secure mode) its signature. */
-    async send(input: SendInput): Promise<SendResult> {
+    async send(input) {
       const [r] = await appendAll([await prepare(input)]);
       return r as SendResult;
     },
 
-    /** Stores several messages in one transaction: all are checked first, then all are stored or none. */
-    async sendBatch(inputs: SendInput[]): Promise<SendResult[]> {
+    async sendBatch(inputs) {
       if (!Array.isArray(inputs) || inputs.length === 0) {
         throw new IpcError("invalid_argument", "messages must be a non-empty array");
       }
@@ -221,21 +214,16 @@ export function createQueue(options: QueueOptions) {
       return appendAll(prepared);
     },
 
-    /**
-     * Reads unread messages of one agent on one or more channels, oldest first, one page at most.
-     * With `wait`, blocks until a message arrives. Unless `peek`, moves the watermarks past what it returns.
-     */
-    async read(r: ReadRequest): Promise<Delivered[]> {
-      const agent = await checkReader(r.channels, r.agent, r.principal);
+    async read(caller, r) {
+      const agent = await checkReader(r.channels, r.agent, caller);
+      const guarded = principalOf(caller) !== null;
       const limit = pageSize(r.limit, limits);
       const deadline = clock() + (r.timeoutMs ?? Number.POSITIVE_INFINITY);
       // A wait parks before it reads, so no message slips in between. A reader just woken reads first
       // and parks again only when it found nothing (a fan-out wakes thousands at once).
       let parkFirst = !!r.wait;
       for (;;) {
-        const ticket = parkFirst
-          ? hub.park(r.channels, deadline - clock(), r.signal, r.principal !== null)
-          : undefined;
+        const ticket = parkFirst ? hub.park(r.channels, deadline - clock(), r.signal, guarded) : undefined;
         let found: MessageRecord[];
         try {
           found = await fetchUnread(r.channels, agent, limit);
@@ -265,17 +253,12 @@ export function createQueue(options: QueueOptions) {
         if (reason === "timeout" || reason === "aborted") return [];
         parkFirst = false;
         // Secure mode: revoked, rotated or denied while waiting ends the wait without the messages.
-        if (r.principal) await checkReader(r.channels, agent, r.principal);
+        if (guarded) await checkReader(r.channels, agent, caller);
       }
     },
 
-    /**
-     * Opens a message stream (SSE): checks the request now, so a face can still answer an error, then
-     * returns a generator of the unread messages, oldest first, that waits for new ones until
-     * `r.signal` aborts. Reads in pages of limits.defaultPage; see StreamRequest for resume and autoack.
-     */
-    async stream(r: StreamRequest): Promise<AsyncGenerator<Delivered, void, undefined>> {
-      const agent = await checkReader(r.channels, r.agent, r.principal);
+    async stream(caller, r) {
+      const agent = await checkReader(r.channels, r.agent, caller);
       const channels = [...new Set(r.channels)];
       const after = r.after;
       if (after !== undefined && (!Number.isSafeInteger(after) || after < 0)) {
@@ -288,28 +271,24 @@ export function createQueue(options: QueueOptions) {
       const deps = {
         store,
         hub,
-        guarded: r.principal !== null,
+        guarded: principalOf(caller) !== null,
         pageSize: limits.defaultPage,
         pageBytes: limits.pageBytes,
         ...(r.budget ? { budget: r.budget } : {}),
         deliver,
         recheck: async () => {
-          await checkReader(channels, agent, r.principal);
+          await checkReader(channels, agent, caller);
         },
       };
       return streamMessages(deps, agent, positions, !!r.autoack, r.signal);
     },
 
-    /**
-     * Moves an agent's watermark on a channel forward to `id` (never back) and resolves to the watermark
-     * as it now is. An id beyond the channel's last message is refused: it would skip messages not yet sent.
-     */
-    async ack(a: { channel: string; agent: string; id: number; principal: Principal }): Promise<number> {
+    async ack(caller, a) {
       checkName("channel", a.channel);
       checkName("agent", a.agent);
       if (!Number.isSafeInteger(a.id) || a.id < 0)
         throw new IpcError("invalid_argument", "id must be a message id");
-      await checkReader([a.channel], a.agent, a.principal);
+      await checkReader([a.channel], a.agent, caller);
       const before = (await store.getWatermarks(a.agent, [a.channel])).get(a.channel) ?? 0;
       if (a.id <= before) return before;
       const [atOrAfter] = await store.readAfter([{ channel: a.channel, after: a.id - 1 }], 1);
@@ -323,65 +302,56 @@ export function createQueue(options: QueueOptions) {
       return a.id;
     },
 
-    /** Acknowledges everything in `messages` (the CLI calls this after printing them). */
-    async ackDelivered(
-      agent: string,
-      messages: Pick<Delivered, "id" | "channel">[],
-      principal: Principal,
-    ): Promise<void> {
+    async ackDelivered(caller, agent, messages) {
       if (messages.length === 0) return;
-      await checkReader([...new Set(messages.map((m) => m.channel))], agent, principal);
+      await checkReader([...new Set(messages.map((m) => m.channel))], agent, caller);
       await advance(agent, messages);
     },
 
-    /** Listings, page by page or whole: `channelPage`, `agentPage`, `channels`, `agents` (listings.ts). */
     ...createListings({ store, access, checkCaller }),
 
-    /**
-     * Status, the agent's pending count on a channel when both are given, and the security mode. In
-     * secure mode a pending count is the agent's own business: `caller` (a face's proven caller, null for
-     * none) must be that agent and may read the channel. Omitted: a local caller, who sees everything.
-     */
-    async health(channel?: string, agent?: string, caller?: Principal): Promise<Health> {
+    async health(caller, q = {}) {
+      const { channel, agent } = q;
       let pending = 0;
       if (channel && agent) {
         checkName("channel", channel);
         checkName("agent", agent);
-        if (caller !== undefined) await checkReader([channel], agent, caller);
+        if (caller.kind !== "local") await checkReader([channel], agent, caller);
         const marks = await store.getWatermarks(agent, [channel]);
         pending = await store.countAfter(channel, marks.get(channel) ?? 0);
       }
       return { status: "ok", pending, secure_mode: await identity.isSecure() };
     },
 
-    /** Operator views: `accessRules` and `keyEvents` (admin-views.ts). */
-    ...createAdminViews({ store, checkOperator }),
-
-    /** The agent card; its did:key is derived from the first operator's key. */
-    async agentCard(): Promise<AgentCard> {
+    async agentCard() {
       return buildAgentCard(await store.listAgents(), options.card ?? {});
     },
+    isSecure: () => identity.isSecure(),
+    authenticate: async (proof) => callerOf(await identity.authenticate(proof)),
+    proveKey: async (agent, key) => callerOf(await identity.principalFromKey(agent, key)),
+    keyMismatch: (_local, agent, key) => identity.keyMismatch(agent, key),
+    waiting: () => hub.size(),
 
-    /** Runs one maintenance pass now: retention (QueueOptions.retention), then expired replay proofs. */
-    maintain(): Promise<MaintenanceReport> {
-      return maintenance.runOnce();
-    },
+    seed: (_local, name) => identity.seed(name),
+    register: (r) => identity.register(r),
+    revoke: (r) => identity.revoke(r),
+    rotate: (r) => identity.rotate(r),
+    setAccessRule: (r) => access.setRule(r),
+    ...createAdminViews({ store, checkOperator }),
+    onSecurityEvent: (listener) => security.listen(listener),
+    reportSecurityEvent: (event) => security.report(event),
+    setSecuritySource: (sourceOf) => security.useSource(sourceOf),
+    flushSecurityEvents: () => security.flush(),
+    droppedSecurityEvents: () => security.dropped(),
 
-    /**
-     * Runs maintenance now and then every `intervalMs` (default 60 s) until stopMaintenance or close;
-     * failed passes go to `onError` (the next pass tries again).
-     */
-    startMaintenance(intervalMs: number = MAINTENANCE_INTERVAL_MS, onError?: (err: unknown) => void): void {
+    maintain: () => maintenance.runOnce(),
+    startMaintenance(intervalMs = MAINTENANCE_INTERVAL_MS, onError) {
       maintenance.start(intervalMs, onError);
     },
-
-    /** Stops periodic maintenance. */
-    stopMaintenance(): void {
+    stopMaintenance() {
       maintenance.stop();
     },
-
-    /** Stops maintenance, wakes all waiters (streams end), writes pending security summaries, closes the store. */
-    async close(): Promise<void> {
+    async close() {
       closed = true;
       maintenance.stop();
       hub.close();
@@ -390,7 +360,5 @@ export function createQueue(options: QueueOptions) {
       await store.close();
     },
   };
+  return queue;
 }
-
-/** A queue, as returned by createQueue. */
-export type Queue = ReturnType<typeof createQueue>;

@@ -4,7 +4,7 @@ import type { MessageRecord, Store } from "../store/types.js";
 import { IpcError } from "./errors.js";
 import type { Hub } from "./hub.js";
 import { messageBytes } from "./limits.js";
-import type { AnswerBudget, Delivered, Principal } from "./types.js";
+import type { AnswerBudget, Delivered } from "./types.js";
 
 /** A stream request, as a face receives it. */
 export interface StreamRequest {
@@ -23,8 +23,6 @@ export interface StreamRequest {
   autoack?: boolean;
   /** Ends the stream (client gone, server closing). */
   signal: AbortSignal;
-  /** Proven caller. */
-  principal: Principal;
   /** Reserves each page's bytes until it was handed over; a refused page ends the stream (unavailable). */
   budget?: AnswerBudget;
 }

@@ -2,8 +2,8 @@
 import type { Permission, Role } from "../store/types.js";
 
 /**
- * Who is making a call, once proven. `null` means nobody proven (open mode, or a public endpoint). `key`
- * is the public key (SPKI PEM, as stored) that proved it: a wait ends once the agent's key is another.
+ * The policy checks' view of who is making a call, once proven (faces pass a Caller, caller.ts). `null`
+ * means nobody proven. `key` is the public key (SPKI PEM, as stored) that proved it.
  */
 export type Principal = { agent: string; role: Role; key?: string } | null;
 
@@ -74,8 +74,6 @@ export interface ReadRequest {
   timeoutMs?: number;
   /** Ends a wait early (client gone, SIGTERM). */
   signal?: AbortSignal;
-  /** Proven caller. */
-  principal: Principal;
   /** Reserves the page's bytes before it is handed over; the face releases them. Default none. */
   budget?: AnswerBudget;
 }
@@ -146,6 +144,13 @@ export interface KeyEventInfo {
   by: string;
   /** Unix seconds. */
   at: number;
+}
+
+/** An acknowledgement: move `agent`'s watermark on `channel` forward to `id`. */
+export interface AckRequest {
+  channel: string;
+  agent: string;
+  id: number;
 }
 
 /** GET /health. */

@@ -1,11 +1,12 @@
 // Who is calling: the shared bearer token (IPC_API_KEY) checked in constant time, and the per-request
-// Ed25519 proof (x-ipc-* headers) turned into a Principal by the core.
+// Ed25519 proof (x-ipc-* headers) turned into a Caller by the core.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { PROOF_HEADERS } from "../client/sign.js";
+import type { Caller } from "../core/caller.js";
+import { ANONYMOUS } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
 import type { Queue } from "../core/queue.js";
-import type { Principal } from "../core/types.js";
 import { sha256Hex } from "../crypto/keys.js";
 import { rawBodyOf } from "./input.js";
 
@@ -80,11 +81,12 @@ export function agentFromHeader(value: string): string {
 }
 
 /**
- * The proven caller of a request, or null when it carries no proof (or the core ignores proofs: open mode).
+ * The caller of a request: the proven identity, or anonymous when it carries no proof (or the core
+ * ignores proofs: open mode).
  */
-export async function principalOf(request: FastifyRequest, queue: Queue): Promise<Principal> {
+export async function callerOf(request: FastifyRequest, queue: Queue): Promise<Caller> {
   const raw = header(request, PROOF_HEADERS.agent);
-  if (raw === undefined) return null;
+  if (raw === undefined) return ANONYMOUS;
   const timestamp = header(request, PROOF_HEADERS.timestamp);
   const nonce = header(request, PROOF_HEADERS.nonce);
   const signature = header(request, PROOF_HEADERS.signature);
@@ -98,7 +100,7 @@ export async function principalOf(request: FastifyRequest, queue: Queue): Promis
     throw new IpcError("invalid_argument", `${PROOF_HEADERS.timestamp} must be Unix time in milliseconds`);
   }
   const agent = agentFromHeader(raw);
-  const principal = await queue.identity.authenticate({
+  const caller = await queue.authenticate({
     agent,
     method: request.method,
     target: request.url,
@@ -108,6 +110,6 @@ export async function principalOf(request: FastifyRequest, queue: Queue): Promis
     signature,
   });
   // The proof verified: from now on the request spends that agent's rate budget.
-  if (principal) request.rateProven?.(request, principal.agent);
-  return principal;
+  if (caller.kind === "agent" || caller.kind === "operator") request.rateProven?.(request, caller.agent);
+  return caller;
 }

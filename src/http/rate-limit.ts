@@ -158,7 +158,7 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
   function isSecure(now: number): boolean {
     if (!secure && !asking && now - checkedAt >= MODE_RECHECK_MS) {
       asking = true;
-      o.queue.identity
+      o.queue
         .isSecure()
         .then((s) => {
           secure = s;
@@ -175,7 +175,7 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
   function refuse(buckets: Buckets, key: string, wait: number, request: FastifyRequest): IpcError {
     const who = key.startsWith("agent:") ? `agent ${key.slice(6)}` : `address ${request.ip}`;
     if (buckets.refused(key)) {
-      o.queue.security.report({
+      o.queue.reportSecurityEvent({
         type: "rate_limited",
         code: "rate_limited",
         message: `${buckets === refusals ? "refused-request limit" : "rate limit"} reached by ${who}`,
@@ -211,7 +211,7 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
   app.decorateRequest("rateKey", undefined);
   app.decorateRequest("rateProven", undefined);
   app.addHook("onReady", async () => {
-    secure = await o.queue.identity.isSecure();
+    secure = await o.queue.isSecure();
     checkedAt = clock();
   });
 

@@ -11,7 +11,7 @@ import type { Queue } from "../core/queue.js";
 export function installRequestSource(app: FastifyInstance, queue: Queue): void {
   const source = new AsyncLocalStorage<string>();
   app.addHook("preHandler", (request, _reply, done) => source.run(request.ip, done));
-  const unset = queue.security.useSource(() => source.getStore());
+  const unset = queue.setSecuritySource(() => source.getStore());
   app.addHook("onClose", (_instance, done) => {
     unset();
     done();

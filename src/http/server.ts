@@ -122,14 +122,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   installRequestSource(app, queue);
 
   // Every security event reaches the log; refusals as warnings, operator actions as info.
-  const unlisten = queue.security.listen((event) => {
+  const unlisten = queue.onSecurityEvent((event) => {
     if (event.type === "admin") app.log.info({ security: event }, event.message);
     else app.log.warn({ security: event }, `security: ${event.type}: ${event.message}`);
   });
   const polls = createLongPolls({
     maxPerKey: config.security.maxWaitsPerAgent,
     onRefused: (agent) =>
-      queue.security.report({
+      queue.reportSecurityEvent({
         type: "rate_limited",
         code: "rate_limited",
         message: `${agent} reached ${config.security.maxWaitsPerAgent} waiting reads`,
@@ -214,7 +214,7 @@ export async function startHttpServer(
   });
   const queue = createQueue({ ...queueOptionsOf(config), store });
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
-  if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.identity.isSecure())) {
+  if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.isSecure())) {
     await queue.close();
     throw new IpcError(
       "forbidden",
@@ -245,9 +245,9 @@ export async function startHttpServer(
       : url;
   // Secure mode can start in another process (the CLI seeding the same database): look once a second.
   let secureWatch: NodeJS.Timeout | undefined;
-  if (!(await queue.identity.isSecure())) {
+  if (!(await queue.isSecure())) {
     secureWatch = setInterval(() => {
-      queue.identity.isSecure().then(
+      queue.isSecure().then(
         (secure) => {
           if (!secure || secureWatch === undefined) return;
           clearInterval(secureWatch);

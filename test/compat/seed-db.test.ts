@@ -1,10 +1,12 @@
 // A database written by the reference implementation (compat/seed-ipc.db) keeps everything that
 // seed-ipc.expect.json lists once el-ipc opens and migrates a copy of it.
+
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { ANONYMOUS } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue } from "../../src/core/queue.js";
 import { legacyMessageBytes } from "../../src/crypto/canonical.js";
@@ -120,8 +122,8 @@ describe("reference database seed-ipc.db", () => {
   it("is in secure mode", async () => {
     assert.equal(await store.hasOperator(), expected.secure_mode);
     const queue = createQueue({ store });
-    assert.equal(await queue.identity.isSecure(), true);
-    assert.equal((await queue.health()).secure_mode, true);
+    assert.equal(await queue.isSecure(), true);
+    assert.equal((await queue.health(ANONYMOUS)).secure_mode, true);
   });
 
   it("keeps message 10's reference signature as sigVersion 1", async () => {
@@ -166,13 +168,13 @@ describe("reference database seed-ipc.db", () => {
     );
     assert.equal(await store.lastId(), 11);
 
-    const principal = await queue.identity.principalFromKey("herald", heraldKey);
-    assert.deepEqual(principal, {
+    const caller = await queue.proveKey("herald", heraldKey);
+    assert.deepEqual(caller, {
+      kind: "agent",
       agent: "herald",
-      role: "agent",
       key: (await store.getAgent("herald"))?.publicKey,
     });
-    const read = await queue.read({ channels: ["general"], agent: "herald", principal, limit: 100 });
+    const read = await queue.read(caller, { channels: ["general"], agent: "herald", limit: 100 });
     assert.deepEqual(
       read.map((d) => d.id),
       [1, 2, 3, 4, 5, 9, 10, 11],

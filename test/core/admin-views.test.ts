@@ -1,5 +1,6 @@
 // The operator views (queue.accessRules, queue.keyEvents): who may list access rules and key history,
 // in open mode and in secure mode, and the exact wire shapes they list.
+
 import { strict as assert } from "node:assert";
 import type { KeyObject } from "node:crypto";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -10,10 +11,10 @@ import {
   signRevocation,
   signRotation,
 } from "../../src/client/sign.js";
+import { ANONYMOUS, type Caller, LOCAL } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { SecurityEvent } from "../../src/core/security-log.js";
-import type { Principal } from "../../src/core/types.js";
 import {
   accessRuleFromWire,
   registrationFromWire,
@@ -63,30 +64,33 @@ describe("operator views in open mode", () => {
   afterEach(() => shut(c));
 
   it("lists no rules to anyone, local or not", async () => {
-    assert.deepEqual(await c.q.accessRules(), []);
-    assert.deepEqual(await c.q.accessRules(null), []);
-    assert.deepEqual(await c.q.accessRules({ agent: "anyone", role: "agent" }), []);
+    assert.deepEqual(await c.q.accessRules(LOCAL), []);
+    assert.deepEqual(await c.q.accessRules(ANONYMOUS), []);
+    assert.deepEqual(await c.q.accessRules({ kind: "agent", agent: "anyone" }), []);
     assert.equal(c.events.length, 0);
   });
 
   it("refuses a bad name as invalid_argument and an unregistered one as unknown_agent", async () => {
-    await assert.rejects(c.q.keyEvents(undefined, "a b"), fails("invalid_argument"));
-    await assert.rejects(c.q.keyEvents(null, ""), fails("invalid_argument", /required/));
-    await assert.rejects(c.q.accessRules(undefined, "x,y"), fails("invalid_argument"));
-    await assert.rejects(c.q.keyEvents(null, "nobody"), fails("unknown_agent", /'nobody': not registered/));
-    await assert.rejects(c.q.accessRules(null, "nobody"), fails("unknown_agent"));
+    await assert.rejects(c.q.keyEvents(LOCAL, "a b"), fails("invalid_argument"));
+    await assert.rejects(c.q.keyEvents(ANONYMOUS, ""), fails("invalid_argument", /required/));
+    await assert.rejects(c.q.accessRules(LOCAL, "x,y"), fails("invalid_argument"));
+    await assert.rejects(
+      c.q.keyEvents(ANONYMOUS, "nobody"),
+      fails("unknown_agent", /'nobody': not registered/),
+    );
+    await assert.rejects(c.q.accessRules(ANONYMOUS, "nobody"), fails("unknown_agent"));
   });
 });
 
 describe("operator views in secure mode", () => {
   let c: Ctx;
   let opKey: KeyObject;
-  const asOp: Principal = { agent: "op-main", role: "operator" };
-  const asHerald: Principal = { agent: "herald", role: "agent" };
+  const asOp: Caller = { kind: "operator", agent: "op-main" };
+  const asHerald: Caller = { kind: "agent", agent: "herald" };
 
   const register = async (name: string): Promise<string> => {
     const pair = generateKeyPair();
-    await c.q.identity.register(
+    await c.q.register(
       registrationFromWire(
         signRegistration(
           opKey,
@@ -98,7 +102,7 @@ describe("operator views in secure mode", () => {
     return pair.publicKey.trim();
   };
   const setRule = (effect: "grant" | "deny", agent: string, pattern: string, permissions: PermissionList) =>
-    c.q.access.setRule(
+    c.q.setAccessRule(
       accessRuleFromWire(
         effect,
         signAccessRule(opKey, { effect, operator: "op-main", agent, pattern, permissions }, c.clock.now()),
@@ -109,7 +113,7 @@ describe("operator views in secure mode", () => {
   let heraldNew: string;
   beforeEach(async () => {
     c = open();
-    opKey = parsePrivateKey((await c.q.identity.seed("op-main")).privateKey);
+    opKey = parsePrivateKey((await c.q.seed(LOCAL, "op-main")).privateKey);
     heraldOld = await register("herald");
     await register("bob");
     c.clock.advance(1000);
@@ -118,13 +122,13 @@ describe("operator views in secure mode", () => {
     await setRule("deny", "bob", "secret", "write");
     c.clock.advance(1000);
     heraldNew = generateKeyPair().publicKey;
-    await c.q.identity.rotate(
+    await c.q.rotate(
       rotationFromWire(
         signRotation(opKey, { operator: "op-main", name: "herald", publicKey: heraldNew }, c.clock.now()),
       ),
     );
     c.clock.advance(1000);
-    await c.q.identity.revoke(
+    await c.q.revoke(
       revocationFromWire(signRevocation(opKey, { operator: "op-main", name: "herald" }, c.clock.now())),
     );
     c.events.length = 0;
@@ -152,7 +156,7 @@ describe("operator views in secure mode", () => {
   ];
 
   it("shows a local caller (undefined) and an operator every rule and key event", async () => {
-    for (const caller of [undefined, asOp]) {
+    for (const caller of [LOCAL, asOp]) {
       assert.deepEqual(await c.q.accessRules(caller), rules);
       assert.deepEqual(await c.q.accessRules(caller, "bob"), [rules[0]]);
       assert.deepEqual(await c.q.keyEvents(caller, "herald"), [
@@ -180,12 +184,12 @@ describe("operator views in secure mode", () => {
 
   it("refuses a registered non-operator as forbidden, and reports it", async () => {
     await assert.rejects(
-      c.q.accessRules({ agent: "bob", role: "agent" }),
+      c.q.accessRules({ kind: "agent", agent: "bob" }),
       fails("forbidden", /operators only/),
     );
-    await assert.rejects(c.q.keyEvents({ agent: "bob", role: "agent" }, "herald"), fails("forbidden"));
+    await assert.rejects(c.q.keyEvents({ kind: "agent", agent: "bob" }, "herald"), fails("forbidden"));
     // A principal claiming a role its record does not have is refused too.
-    await assert.rejects(c.q.accessRules({ agent: "bob", role: "operator" }), fails("forbidden"));
+    await assert.rejects(c.q.accessRules({ kind: "operator", agent: "bob" }), fails("forbidden"));
     assert.deepEqual(
       c.events.map((e) => [e.type, e.code, e.action, e.agent]),
       [
@@ -198,13 +202,13 @@ describe("operator views in secure mode", () => {
 
   it("refuses nobody proven (null) as unauthorized, naming the operator's proof", async () => {
     await assert.rejects(
-      c.q.accessRules(null),
+      c.q.accessRules(ANONYMOUS),
       fails(
         "unauthorized",
         /^secure mode is on: listing access rules needs an operator's request proof \(el-ipc: --key <file> --as <operator>\)$/,
       ),
     );
-    await assert.rejects(c.q.keyEvents(null, "herald"), fails("unauthorized", /listing key events/));
+    await assert.rejects(c.q.keyEvents(ANONYMOUS, "herald"), fails("unauthorized", /listing key events/));
     assert.deepEqual(
       c.events.map((e) => e.type),
       ["unauthenticated", "unauthenticated"],
@@ -214,19 +218,19 @@ describe("operator views in secure mode", () => {
   it("refuses revoked and unknown callers before looking at the name asked about", async () => {
     await assert.rejects(c.q.accessRules(asHerald), fails("forbidden", /revoked/));
     await assert.rejects(
-      c.q.keyEvents({ agent: "mallory", role: "operator" }, "bob"),
+      c.q.keyEvents({ kind: "operator", agent: "mallory" }, "bob"),
       fails("unknown_agent"),
     );
-    await assert.rejects(c.q.keyEvents({ agent: "bob", role: "agent" }, "nobody"), fails("forbidden"));
+    await assert.rejects(c.q.keyEvents({ kind: "agent", agent: "bob" }, "nobody"), fails("forbidden"));
     await assert.rejects(c.q.keyEvents(asOp, "nobody"), fails("unknown_agent", /not registered/));
     await assert.rejects(c.q.accessRules(asOp, "nobody"), fails("unknown_agent"));
   });
 
   it("lets a second operator look, until it is revoked", async () => {
-    await c.q.identity.seed("op-two");
-    const asOp2: Principal = { agent: "op-two", role: "operator" };
+    await c.q.seed(LOCAL, "op-two");
+    const asOp2: Caller = { kind: "operator", agent: "op-two" };
     assert.deepEqual(await c.q.accessRules(asOp2), rules);
-    await c.q.identity.revoke(
+    await c.q.revoke(
       revocationFromWire(signRevocation(opKey, { operator: "op-main", name: "op-two" }, c.clock.now())),
     );
     await assert.rejects(c.q.accessRules(asOp2), fails("forbidden", /revoked/));

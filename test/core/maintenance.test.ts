@@ -1,7 +1,9 @@
 // Queue maintenance with a manual clock on a temp SQLite store: retention by age and by count, expired
 // replay proofs forgotten, the periodic timer, failures reported, nothing run after close.
+
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { ANONYMOUS } from "../../src/core/caller.js";
 import type { RetentionPolicy } from "../../src/core/maintenance.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
@@ -56,7 +58,7 @@ function open(retention?: RetentionPolicy): Ctx {
 }
 
 async function contents(c: Ctx, channels: string[]): Promise<string[]> {
-  return (await c.q.read({ channels, agent: `reader-${Math.random()}`, principal: null, limit: 1000 })).map(
+  return (await c.q.read(ANONYMOUS, { channels, agent: `reader-${Math.random()}`, limit: 1000 })).map(
     (m) => m.content,
   );
 }
@@ -79,7 +81,7 @@ describe("queue maintenance", () => {
       for (const m of ["g1", "g2", "g3", "g4"])
         await c.q.send({ channel: "general", sender: "alice", content: m });
       await c.q.send({ channel: "build", sender: "alice", content: "b1" });
-      const bob = await c.q.read({ channels: ["general"], agent: "bob", principal: null, limit: 2 });
+      const bob = await c.q.read(ANONYMOUS, { channels: ["general"], agent: "bob", limit: 2 });
       assert.deepEqual(
         bob.map((m) => m.content),
         ["ancient", "g1"],
@@ -93,7 +95,7 @@ describe("queue maintenance", () => {
       assert.equal(opts?.keepPerChannel, 3);
       // bob's watermark points at a deleted message and still works.
       assert.deepEqual(
-        (await c.q.read({ channels: ["general"], agent: "bob", principal: null })).map((m) => m.content),
+        (await c.q.read(ANONYMOUS, { channels: ["general"], agent: "bob" })).map((m) => m.content),
         ["g2", "g3", "g4"],
       );
       assert.deepEqual(await c.q.maintain(), { pruned: 0 });

@@ -1,9 +1,11 @@
 // The core through createQueue on a temp SQLite store with a manual clock: sending, reading, waiting,
 // watermarks, limits, and secure mode (registration, signatures, replay, freshness, principals).
+
 import { strict as assert } from "node:assert";
 import type { KeyObject } from "node:crypto";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
+import { ANONYMOUS, LOCAL } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue, type QueueOptions } from "../../src/core/queue.js";
 import type { Delivered, RegistrationInput, SendInput } from "../../src/core/types.js";
@@ -36,7 +38,7 @@ const fails = (code: string) => (e: unknown) => {
 
 /** Resolves once `n` reads are parked in the hub (the read got past its checks and first fetch). */
 async function parked(q: Queue, n = 1): Promise<void> {
-  for (let i = 0; q.hub.size() < n; i++) {
+  for (let i = 0; q.waiting() < n; i++) {
     assert.ok(i < 10_000, "the read never parked");
     await new Promise<void>((r) => setImmediate(r));
   }
@@ -73,7 +75,7 @@ describe("queue in open mode", () => {
 
   const send = (channel: string, content: string, sender = "alice") => c.q.send({ channel, sender, content });
   const read = (agent: string, channels: string[], extra: Record<string, unknown> = {}) =>
-    c.q.read({ channels, agent, principal: null, ...extra });
+    c.q.read(ANONYMOUS, { channels, agent, ...extra });
 
   it("sends, then reads each message once and moves the watermark", async () => {
     const r1 = await send("general", "hello");
@@ -103,20 +105,20 @@ describe("queue in open mode", () => {
     assert.deepEqual(await peek(), ["m1", "m2", "m3"]);
     assert.deepEqual(await peek(), ["m1", "m2", "m3"]);
     assert.equal(await watermark(c, "bob", "general"), 0);
-    await c.q.ack({ channel: "general", agent: "bob", id: id1, principal: null });
+    await c.q.ack(ANONYMOUS, { channel: "general", agent: "bob", id: id1 });
     assert.deepEqual(await peek(), ["m2", "m3"]);
-    await c.q.ack({ channel: "general", agent: "bob", id: id3, principal: null });
-    await c.q.ack({ channel: "general", agent: "bob", id: id1, principal: null });
+    await c.q.ack(ANONYMOUS, { channel: "general", agent: "bob", id: id3 });
+    await c.q.ack(ANONYMOUS, { channel: "general", agent: "bob", id: id1 });
     assert.equal(await watermark(c, "bob", "general"), id3);
     assert.deepEqual(await peek(), []);
-    assert.equal((await c.q.health("general", "bob")).pending, 0);
-    assert.equal((await c.q.health("general", "carol")).pending, 3);
+    assert.equal((await c.q.health(LOCAL, { channel: "general", agent: "bob" })).pending, 0);
+    assert.equal((await c.q.health(LOCAL, { channel: "general", agent: "carol" })).pending, 3);
   });
 
   it("refuses to ack something that is not a message id", async () => {
     for (const id of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       await assert.rejects(
-        c.q.ack({ channel: "general", agent: "bob", id, principal: null }),
+        c.q.ack(ANONYMOUS, { channel: "general", agent: "bob", id }),
         fails("invalid_argument"),
       );
     }
@@ -174,7 +176,7 @@ describe("queue in open mode", () => {
       got.map((m) => [m.id, m.content]),
       [[sent.id, "you've got mail"]],
     );
-    assert.equal(c.q.hub.size(), 0);
+    assert.equal(c.q.waiting(), 0);
     assert.equal(await watermark(c, "bob", "general"), sent.id);
   });
 
@@ -193,7 +195,7 @@ describe("queue in open mode", () => {
         `reader ${i}`,
       );
     }
-    assert.equal(c.q.hub.size(), 0);
+    assert.equal(c.q.waiting(), 0);
     for (const a of ["r0", "r500", "r999", "both"]) assert.equal(await watermark(c, a, "fan"), sent.id);
     // The channels are free for the next waiters.
     const next = read("r1", ["quiet"], { wait: true });
@@ -239,12 +241,12 @@ describe("queue in open mode", () => {
       (await read("bob", ["general"], { wait: true })).map((m) => m.content),
       ["already here"],
     );
-    assert.equal(c.q.hub.size(), 0);
+    assert.equal(c.q.waiting(), 0);
   });
 
   it("ends a wait with [] when timeoutMs passes", async () => {
     assert.deepEqual(await read("bob", ["general"], { wait: true, timeoutMs: 20 }), []);
-    assert.equal(c.q.hub.size(), 0);
+    assert.equal(c.q.waiting(), 0);
   });
 
   it("ends a wait with [] when its AbortSignal fires, leaving the watermark", async () => {
@@ -253,7 +255,7 @@ describe("queue in open mode", () => {
     await parked(c.q);
     ac.abort();
     assert.deepEqual(await waiting, []);
-    assert.equal(c.q.hub.size(), 0);
+    assert.equal(c.q.waiting(), 0);
     await send("general", "after the abort");
     assert.equal(await watermark(c, "bob", "general"), 0);
     assert.deepEqual(await read("bob", ["general"], { wait: true, signal: AbortSignal.abort() }), [
@@ -273,10 +275,7 @@ describe("queue in open mode", () => {
     await send("general", "public");
     await assert.rejects(read("alice", ["@bob"]), fails("forbidden"));
     await assert.rejects(read("alice", ["general", "@bob"]), fails("forbidden"));
-    await assert.rejects(
-      c.q.ack({ channel: "@bob", agent: "alice", id: 1, principal: null }),
-      fails("forbidden"),
-    );
+    await assert.rejects(c.q.ack(ANONYMOUS, { channel: "@bob", agent: "alice", id: 1 }), fails("forbidden"));
     assert.equal(await watermark(c, "alice", "general"), 0);
     assert.deepEqual(
       (await read("bob", ["@bob"])).map((m) => m.content),
@@ -420,16 +419,16 @@ describe("queue in secure mode", () => {
   };
   const heraldSays = (content: string, at?: number) =>
     signedV2(heraldKey, { channel: "general", sender: "herald", content }, at);
-  const asHerald = { agent: "herald", role: "agent" } as const;
+  const asHerald = { kind: "agent", agent: "herald" } as const;
 
   beforeEach(async () => {
     c = await open();
-    opKey = parsePrivateKey((await c.q.identity.seed("op-main")).privateKey);
+    opKey = parsePrivateKey((await c.q.seed(LOCAL, "op-main")).privateKey);
     c.clock.advance(1000);
     const pair = generateKeyPair();
     heraldKey = parsePrivateKey(pair.privateKey);
     heraldPem = pair.publicKey;
-    const msg = await c.q.identity.register(
+    const msg = await c.q.register(
       registration(opKey, { operator: "op-main", name: "herald", identity: "h-1", publicKey: heraldPem }),
     );
     assert.match(msg, /herald/);
@@ -437,10 +436,10 @@ describe("queue in secure mode", () => {
   afterEach(() => shut(c));
 
   it("turns secure mode on with the first operator and lists roles", async () => {
-    assert.equal(await c.q.identity.isSecure(), true);
-    assert.equal((await c.q.health()).secure_mode, true);
+    assert.equal(await c.q.isSecure(), true);
+    assert.equal((await c.q.health(ANONYMOUS)).secure_mode, true);
     const t = c.clock.now() / 1000;
-    assert.deepEqual(await c.q.agents(), [
+    assert.deepEqual(await c.q.agents(LOCAL), [
       { name: "op-main", identity: "", role: "operator", registered_by: null, created_at: t - 1 },
       { name: "herald", identity: "h-1", role: "agent", registered_by: "op-main", created_at: t },
     ]);
@@ -464,7 +463,7 @@ describe("queue in secure mode", () => {
   it("accepts a v2-signed send and delivers its signature fields", async () => {
     const input = heraldSays("signed hello");
     assert.deepEqual(await c.q.send(input), { id: 1, channel: "general", signed: true, duplicate: false });
-    const [d] = await c.q.read({ channels: ["general"], agent: "herald", principal: asHerald });
+    const [d] = await c.q.read(asHerald, { channels: ["general"], agent: "herald" });
     assert.deepEqual(d, {
       id: 1,
       channel: "general",
@@ -515,7 +514,7 @@ describe("queue in secure mode", () => {
     const m = { channel: "general", sender: "herald", content, signature };
     assert.equal((await c.q.send(m)).signed, true);
     await assert.rejects(c.q.send(m), fails("replayed"));
-    const [d] = await c.q.read({ channels: ["general"], agent: "herald", principal: asHerald });
+    const [d] = await c.q.read(asHerald, { channels: ["general"], agent: "herald" });
     assert.equal(d?.sig_version, 1);
     assert.equal(d?.signed_at, undefined);
   });
@@ -533,40 +532,44 @@ describe("queue in secure mode", () => {
   it("refuses a read without a principal and leaves the watermark", async () => {
     await c.q.send(heraldSays("secret"));
     await assert.rejects(
-      c.q.read({ channels: ["general"], agent: "herald", principal: null }),
+      c.q.read(ANONYMOUS, { channels: ["general"], agent: "herald" }),
       fails("unauthorized"),
     );
     await assert.rejects(
-      c.q.read({ channels: ["general"], agent: "herald", principal: null, wait: true }),
+      c.q.read(ANONYMOUS, { channels: ["general"], agent: "herald", wait: true }),
       fails("unauthorized"),
     );
     await assert.rejects(
-      c.q.read({ channels: ["general"], agent: "herald", principal: { agent: "op-main", role: "operator" } }),
+      c.q.read({ kind: "operator", agent: "op-main" }, { channels: ["general"], agent: "herald" }),
       fails("forbidden"),
     );
     await assert.rejects(
-      c.q.ack({ channel: "general", agent: "herald", id: 1, principal: null }),
+      c.q.ack(ANONYMOUS, { channel: "general", agent: "herald", id: 1 }),
       fails("unauthorized"),
     );
     assert.equal(await watermark(c, "herald", "general"), 0);
-    assert.equal((await c.q.read({ channels: ["general"], agent: "herald", principal: asHerald })).length, 1);
+    assert.equal((await c.q.read(asHerald, { channels: ["general"], agent: "herald" })).length, 1);
     assert.equal(await watermark(c, "herald", "general"), 1);
   });
 
   it("proves a local caller by its private key", async () => {
-    assert.deepEqual(await c.q.identity.principalFromKey("herald", heraldKey), {
+    assert.deepEqual(await c.q.proveKey("herald", heraldKey), {
       ...asHerald,
       key: heraldPem.trim(),
     });
-    const op = await c.q.identity.principalFromKey("op-main", opKey);
-    assert.deepEqual({ agent: op?.agent, role: op?.role }, { agent: "op-main", role: "operator" });
-    await assert.rejects(c.q.identity.principalFromKey("herald", opKey), fails("bad_signature"));
+    const op = await c.q.proveKey("op-main", opKey);
+    assert.deepEqual(op, {
+      kind: "operator",
+      agent: "op-main",
+      key: (await c.store.getAgent("op-main"))?.publicKey,
+    });
+    await assert.rejects(c.q.proveKey("herald", opKey), fails("bad_signature"));
     await assert.rejects(
-      c.q.identity.principalFromKey("herald", parsePrivateKey(generateKeyPair().privateKey)),
+      c.q.proveKey("herald", parsePrivateKey(generateKeyPair().privateKey)),
       fails("bad_signature"),
     );
-    await assert.rejects(c.q.identity.principalFromKey("herald", undefined), fails("unauthorized"));
-    await assert.rejects(c.q.identity.principalFromKey("ghost", heraldKey), fails("unknown_agent"));
+    await assert.rejects(c.q.proveKey("herald", undefined), fails("unauthorized"));
+    await assert.rejects(c.q.proveKey("ghost", heraldKey), fails("unknown_agent"));
   });
 
   it("authenticates a request proof once", async () => {
@@ -581,11 +584,11 @@ describe("queue in secure mode", () => {
       nonce: h["x-ipc-nonce"] as string,
       signature: h["x-ipc-signature"] as string,
     };
-    assert.deepEqual(await c.q.identity.authenticate(proof), { ...asHerald, key: heraldPem.trim() });
-    await assert.rejects(c.q.identity.authenticate(proof), fails("replayed"));
+    assert.deepEqual(await c.q.authenticate(proof), { ...asHerald, key: heraldPem.trim() });
+    await assert.rejects(c.q.authenticate(proof), fails("replayed"));
     const other = requestProofHeaders(heraldKey, "herald", "GET", target, "", c.clock.now());
     await assert.rejects(
-      c.q.identity.authenticate({
+      c.q.authenticate({
         ...proof,
         target: "/messages?channel=build&agent=herald",
         nonce: other["x-ipc-nonce"] as string,
@@ -598,19 +601,19 @@ describe("queue in secure mode", () => {
   it("refuses to register a taken name and keeps the operator an operator", async () => {
     const newcomer = generateKeyPair();
     await assert.rejects(
-      c.q.identity.register(
+      c.q.register(
         registration(opKey, { operator: "op-main", name: "herald", publicKey: newcomer.publicKey }),
       ),
       fails("conflict"),
     );
     await assert.rejects(
-      c.q.identity.register(
+      c.q.register(
         registration(opKey, { operator: "op-main", name: "op-main", publicKey: newcomer.publicKey }),
       ),
       fails("conflict"),
     );
-    await assert.rejects(c.q.identity.seed("op-main"), fails("conflict"));
-    await assert.rejects(c.q.identity.seed("herald"), fails("conflict"));
+    await assert.rejects(c.q.seed(LOCAL, "op-main"), fails("conflict"));
+    await assert.rejects(c.q.seed(LOCAL, "herald"), fails("conflict"));
     const op = await c.store.getAgent("op-main");
     assert.equal(op?.role, "operator");
     assert.equal(samePublicKey(opKey, parsePublicKey(op?.publicKey ?? "")), true);
@@ -618,31 +621,31 @@ describe("queue in secure mode", () => {
     assert.equal(herald?.role, "agent");
     assert.equal(samePublicKey(heraldKey, parsePublicKey(herald?.publicKey ?? "")), true);
     assert.equal(await c.store.hasOperator(), true);
-    assert.equal(await c.q.identity.isSecure(), true);
+    assert.equal(await c.q.isSecure(), true);
   });
 
   it("registers only under a fresh, valid operator signature", async () => {
     const pem = generateKeyPair().publicKey;
     await assert.rejects(
-      c.q.identity.register(registration(heraldKey, { operator: "op-main", name: "n1", publicKey: pem })),
+      c.q.register(registration(heraldKey, { operator: "op-main", name: "n1", publicKey: pem })),
       fails("unauthorized"),
     );
     await assert.rejects(
-      c.q.identity.register(registration(heraldKey, { operator: "herald", name: "n2", publicKey: pem })),
+      c.q.register(registration(heraldKey, { operator: "herald", name: "n2", publicKey: pem })),
       fails("forbidden"),
     );
     await assert.rejects(
-      c.q.identity.register(registration(opKey, { operator: "ghost", name: "n3", publicKey: pem })),
+      c.q.register(registration(opKey, { operator: "ghost", name: "n3", publicKey: pem })),
       fails("unauthorized"),
     );
     await assert.rejects(
-      c.q.identity.register(
+      c.q.register(
         registration(opKey, { operator: "op-main", name: "n4", publicKey: pem }, c.clock.now() - 6 * MINUTE),
       ),
       fails("bad_signature"),
     );
     await assert.rejects(
-      c.q.identity.register(
+      c.q.register(
         registration(opKey, { operator: "op-main", name: "n5", publicKey: generateKeyPair().privateKey }),
       ),
       fails("invalid_argument"),
@@ -652,7 +655,7 @@ describe("queue in secure mode", () => {
       ["op-main", "herald"],
     );
     const ok = registration(opKey, { operator: "op-main", name: "n6", publicKey: pem });
-    await c.q.identity.register(ok);
+    await c.q.register(ok);
     assert.equal((await c.store.getAgent("n6"))?.registeredBy, "op-main");
   });
 

@@ -1,7 +1,9 @@
 // queue.stream on a temp SQLite store: checks before it starts, pages, waiting, resume positions,
 // autoack timing and ending on abort or close.
+
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { ANONYMOUS } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { Delivered } from "../../src/core/types.js";
@@ -37,8 +39,8 @@ describe("queue.stream", () => {
 
   const send = async (channel: string, content: string) =>
     (await q.send({ channel, sender: "alice", content })).id;
-  const open = (extra: Partial<Parameters<Queue["stream"]>[0]> = {}) =>
-    q.stream({ channels: ["s"], agent: "bob", principal: null, signal: ac.signal, ...extra });
+  const open = (extra: Partial<Parameters<Queue["stream"]>[1]> = {}) =>
+    q.stream(ANONYMOUS, { channels: ["s"], agent: "bob", signal: ac.signal, ...extra });
   const watermark = async (channel = "s") => (await store.getWatermarks("bob", [channel])).get(channel);
 
   it("refuses a bad request when it is opened, before any message", async () => {
@@ -66,7 +68,7 @@ describe("queue.stream", () => {
     assert.equal(reads, 3, "five messages in pages of two");
     const next = events.next();
     assert.equal(await within(next, 50), "timeout");
-    assert.equal(q.hub.size(), 1);
+    assert.equal(q.waiting(), 1);
     const id = await send("s", "f");
     assert.equal(((await next).value as Delivered).id, id);
     assert.equal(await watermark(), 0, "without autoack the watermark stays");
@@ -74,7 +76,7 @@ describe("queue.stream", () => {
 
   it("starts after `after` when given, else after the watermark", async () => {
     const [a, b] = [await send("s", "a"), await send("s", "b")];
-    await q.ack({ channel: "s", agent: "bob", id: a, principal: null });
+    await q.ack(ANONYMOUS, { channel: "s", agent: "bob", id: a });
     const fromMark = await open();
     assert.equal(((await fromMark.next()).value as Delivered).id, b);
     const fromZero = await open({ after: 0 });
@@ -99,12 +101,11 @@ describe("queue.stream", () => {
     assert.equal(await within(next, 20), "timeout");
     ac.abort();
     assert.deepEqual(await next, { done: true, value: undefined });
-    assert.equal(q.hub.size(), 0);
+    assert.equal(q.waiting(), 0);
 
-    const other = await q.stream({
+    const other = await q.stream(ANONYMOUS, {
       channels: ["s"],
       agent: "carol",
-      principal: null,
       signal: new AbortController().signal,
     });
     const pending = other.next();

@@ -1,6 +1,8 @@
 // A small Server-Sent Events client for tests: opens GET /stream with fetch and hands out events and
 // comment lines as they arrive; plus a test server with shortcuts for stream tests.
+
 import * as assert from "node:assert/strict";
+import { LOCAL } from "../../src/core/caller.js";
 import type { Delivered } from "../../src/core/types.js";
 import { type RunningHttpServer, startHttpServer } from "../../src/http/server.js";
 import { postJson, tempDir, testConfig } from "./http.js";
@@ -150,7 +152,7 @@ export async function streamServer(
       return ((await r.json()) as { id: number }).id;
     },
     async pending(channel, agent) {
-      return (await s.queue.health(channel, agent)).pending;
+      return (await s.queue.health(LOCAL, { channel, agent })).pending;
     },
     async close() {
       await s.close();

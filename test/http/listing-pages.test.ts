@@ -1,8 +1,10 @@
 // GET /channels and GET /agents answer one page at a time (limit, opaque cursor in X-IPC-Next-Cursor and
 // Link), keep the reference's JSON array body, and the CLI/SDK listings still return every page.
+
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createHttpClient } from "../../src/client/http-client.js";
+import { LOCAL } from "../../src/core/caller.js";
 import { type ListeningServer, listeningServer } from "../helpers/http.js";
 
 const CHANNELS = 2_345;
@@ -76,6 +78,6 @@ describe("paged listings", () => {
     const all = await client.channels();
     assert.equal(all.length, CHANNELS);
     assert.equal(all.find((c) => c.channel === "ch-7")?.count, 2);
-    assert.equal((await s.queue.channels()).length, CHANNELS);
+    assert.equal((await s.queue.channels(LOCAL)).length, CHANNELS);
   });
 });

@@ -17,7 +17,7 @@ describe("HTTP long-poll (real server)", () => {
   it("other requests complete while a long-poll waits, and the poll returns the message for its channel", async () => {
     const started = Date.now();
     const poll = fetch(`${s.url}/messages?channel=lp&agent=bob&wait=true&timeout=20`);
-    assert.ok(await until(() => s.queue.hub.size() === 1), "the long-poll is parked");
+    assert.ok(await until(() => s.queue.waiting() === 1), "the long-poll is parked");
 
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) {
@@ -32,7 +32,7 @@ describe("HTTP long-poll (real server)", () => {
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, "ok");
     assert.ok(Date.now() - t0 < 1000, `other requests took ${Date.now() - t0} ms`);
-    assert.equal(s.queue.hub.size(), 1, "sends to other channels do not wake the poll");
+    assert.equal(s.queue.waiting(), 1, "sends to other channels do not wake the poll");
 
     const sent = await postJson(`${s.url}/send`, { channel: "lp", sender: "alice", content: "wake up" });
     const { id } = (await sent.json()) as { id: number };
@@ -44,7 +44,7 @@ describe("HTTP long-poll (real server)", () => {
       [[id, "lp", "wake up"]],
     );
     assert.ok(Date.now() - started < 5000);
-    assert.equal(s.queue.hub.size(), 0);
+    assert.equal(s.queue.waiting(), 0);
   });
 
   it("returns [] after the timeout", async () => {
@@ -69,10 +69,10 @@ describe("HTTP long-poll (real server)", () => {
     const poll = fetch(`${s.url}/messages?channel=gone&agent=bob&wait=true&timeout=60`, {
       signal: ac.signal,
     });
-    assert.ok(await until(() => s.queue.hub.size() === 1), "the long-poll is parked");
+    assert.ok(await until(() => s.queue.waiting() === 1), "the long-poll is parked");
     ac.abort();
     await assert.rejects(poll);
-    assert.ok(await until(() => s.queue.hub.size() === 0), `waiters left: ${s.queue.hub.size()}`);
+    assert.ok(await until(() => s.queue.waiting() === 0), `waiters left: ${s.queue.waiting()}`);
     // Nothing was consumed by the abandoned poll.
     await postJson(`${s.url}/send`, { channel: "gone", sender: "alice", content: "later" });
     const res = await fetch(`${s.url}/messages?channel=gone&agent=bob`);
@@ -81,7 +81,7 @@ describe("HTTP long-poll (real server)", () => {
 
   it("is woken by a message another process writes to the same database", async () => {
     const poll = fetch(`${s.url}/messages?channel=xproc&agent=bob&wait=true&timeout=20`);
-    assert.ok(await until(() => s.queue.hub.size() === 1), "the long-poll is parked");
+    assert.ok(await until(() => s.queue.waiting() === 1), "the long-poll is parked");
     const other = createQueue({ store: createSqliteStore({ path: s.dbPath }) });
     try {
       const t0 = Date.now();
@@ -100,7 +100,7 @@ describe("HTTP long-poll (real server)", () => {
 
   it("a multi-channel long-poll wakes on any of its channels", async () => {
     const poll = fetch(`${s.url}/messages?channel=m1,m2&agent=bob&wait=true&timeout=20`);
-    assert.ok(await until(() => s.queue.hub.size() === 1));
+    assert.ok(await until(() => s.queue.waiting() === 1));
     await postJson(`${s.url}/send`, { channel: "m2", sender: "alice", content: "on m2" });
     const msgs = (await (await poll).json()) as Delivered[];
     assert.deepEqual(
@@ -116,7 +116,7 @@ describe("HTTP long-poll (real server)", () => {
         async (r) => (await r.json()) as Delivered[],
       ),
     );
-    assert.ok(await until(() => s.queue.hub.size() === n, 15_000), `parked: ${s.queue.hub.size()}`);
+    assert.ok(await until(() => s.queue.waiting() === n, 15_000), `parked: ${s.queue.waiting()}`);
     const health = await fetch(`${s.url}/health`);
     assert.equal(health.status, 200);
     const t0 = Date.now();
@@ -124,7 +124,7 @@ describe("HTTP long-poll (real server)", () => {
     const results = await Promise.all(polls);
     assert.ok(Date.now() - t0 < 5000, `woke all in ${Date.now() - t0} ms`);
     assert.ok(results.every((r) => r.length === 1 && r[0]?.content === "everyone"));
-    assert.equal(s.queue.hub.size(), 0);
+    assert.equal(s.queue.waiting(), 0);
   });
 });
 
@@ -132,7 +132,7 @@ describe("HTTP server shutdown", () => {
   it("close() ends waiting long-polls at once and closes the queue", async () => {
     const s = await listeningServer();
     const poll = fetch(`${s.url}/messages?channel=bye&agent=bob&wait=true&timeout=60`);
-    assert.ok(await until(() => s.queue.hub.size() === 1));
+    assert.ok(await until(() => s.queue.waiting() === 1));
     const t0 = Date.now();
     await s.close();
     assert.ok(Date.now() - t0 < 2000, `close took ${Date.now() - t0} ms`);

@@ -1,9 +1,11 @@
 // Secure mode over HTTP with real Ed25519 keys: signed sends (reference and v2 forms), replays, request
 // proofs on reads and acks, operator-signed registration.
+
 import * as assert from "node:assert/strict";
 import type { KeyObject } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
+import { LOCAL } from "../../src/core/caller.js";
 import type { AgentInfo, Delivered } from "../../src/core/types.js";
 import { legacyMessageBytes } from "../../src/crypto/canonical.js";
 import { generateKeyPair, type PemKeyPair, parsePrivateKey, signBytes } from "../../src/crypto/keys.js";
@@ -32,7 +34,7 @@ describe("HTTP secure mode", () => {
 
   before(async () => {
     s = await injectServer();
-    opKey = parsePrivateKey((await s.queue.identity.seed("op-main")).privateKey);
+    opKey = parsePrivateKey((await s.queue.seed(LOCAL, "op-main")).privateKey);
     for (const [name, pair] of [
       ["alice", alice],
       ["bob", bob],

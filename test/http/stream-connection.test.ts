@@ -26,7 +26,7 @@ describe("GET /stream, connection handling", () => {
   it("server close ends open streams at once", async () => {
     const s = await streamServer();
     const c = await openSse(`${s.url}/stream?channel=bye&agent=bob`);
-    assert.ok(await until(() => s.queue.hub.size() === 1));
+    assert.ok(await until(() => s.queue.waiting() === 1));
     const t0 = Date.now();
     await s.close();
     await c.ended;
@@ -68,7 +68,7 @@ describe("GET /stream, connection handling", () => {
       const second = await openSse(`${s.url}/stream?channel=capped&agent=bob`);
       assert.equal(second.status, 429, second.body);
       first.disconnect();
-      assert.ok(await until(() => s.queue.hub.size() === 0));
+      assert.ok(await until(() => s.queue.waiting() === 0));
       const third = await openSse(`${s.url}/stream?channel=capped&agent=bob`);
       assert.equal(third.status, 200, third.body);
       third.disconnect();
@@ -136,10 +136,10 @@ describe("GET /stream, connection handling", () => {
     // The same queue, except that opening a stream waits for the test.
     const slow = {
       ...queue,
-      async stream(r: Parameters<typeof queue.stream>[0]) {
+      async stream(...args: Parameters<typeof queue.stream>) {
         opening = true;
         await gate;
-        return queue.stream(r);
+        return queue.stream(...args);
       },
     };
     const app = createHttpServer({ queue: slow, config: testConfig(t.dbPath), logLevel: "silent" });
@@ -155,7 +155,7 @@ describe("GET /stream, connection handling", () => {
       assert.ok(await until(() => socketClosed), "the server saw the client leave");
       release();
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal(queue.hub.size(), 0, "a stream nobody listens to is parked");
+      assert.equal(queue.waiting(), 0, "a stream nobody listens to is parked");
     } finally {
       await app.close();
       await queue.close();

@@ -1,9 +1,11 @@
 // GET /stream (Server-Sent Events) on a real listening server: events, resume from Last-Event-ID or the
 // watermark, ack and autoack, several channels, pages, errors, secure mode.
 // Connections: stream-connection.test.ts.
+
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
+import { LOCAL } from "../../src/core/caller.js";
 import type { Delivered } from "../../src/core/types.js";
 import { generateKeyPair, parsePrivateKey } from "../../src/crypto/keys.js";
 import { postJson, until } from "../helpers/http.js";
@@ -30,7 +32,7 @@ describe("GET /stream (open mode)", () => {
       assert.match(c.headers.get("content-type") ?? "", /^text\/event-stream/);
       assert.equal(c.headers.get("cache-control"), "no-cache");
       assert.deepEqual(await take(c, 2), peeked);
-      assert.ok(await until(() => s.queue.hub.size() === 1), "the stream waits on the hub");
+      assert.ok(await until(() => s.queue.waiting() === 1), "the stream waits on the hub");
       const id = await s.send("st1", "three");
       const [m] = await take(c, 1);
       assert.equal(m?.id, id);
@@ -145,9 +147,9 @@ describe("GET /stream (open mode)", () => {
 
   it("frees its waiter when the client disconnects", async () => {
     const c = await open("channel=gone&agent=bob");
-    assert.ok(await until(() => s.queue.hub.size() === 1), "the stream is parked");
+    assert.ok(await until(() => s.queue.waiting() === 1), "the stream is parked");
     c.disconnect();
-    assert.ok(await until(() => s.queue.hub.size() === 0), `waiters left: ${s.queue.hub.size()}`);
+    assert.ok(await until(() => s.queue.waiting() === 0), `waiters left: ${s.queue.waiting()}`);
   });
 
   it("answers bad requests with JSON errors before streaming", async () => {
@@ -180,7 +182,7 @@ describe("GET /stream (secure mode)", () => {
   const malloryKey = parsePrivateKey(mallory.privateKey);
   before(async () => {
     s = await streamServer();
-    const op = parsePrivateKey((await s.queue.identity.seed("op")).privateKey);
+    const op = parsePrivateKey((await s.queue.seed(LOCAL, "op")).privateKey);
     for (const [name, pair] of [
       ["alice", alice],
       ["mallory", mallory],

@@ -1,5 +1,6 @@
 // docs/PROTOCOL.md against the code: the worked examples' bytes and signatures must be exactly what
 // src/crypto/canonical.ts and src/crypto/keys.ts produce, and what the identity policy accepts.
+
 import assert from "node:assert/strict";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import {
   signMessageV2,
   signRegistration,
 } from "../../src/client/sign.js";
+import { LOCAL } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue } from "../../src/core/queue.js";
 import {
@@ -276,11 +278,10 @@ describe("docs/PROTOCOL.md worked examples, accepted by the identity policy", ()
       const r = await q.send(input);
       assert.equal(r.signed, true);
       await refusedWith(q.send(input), "replayed");
-      const [m] = await q.read({
-        channels: ["general"],
-        agent: "herald",
-        principal: { agent: "herald", role: "agent" },
-      });
+      const [m] = await q.read(
+        { kind: "agent", agent: "herald" },
+        { channels: ["general"], agent: "herald" },
+      );
       assert.equal(m?.sig_version, 2);
       assert.equal(m?.signature, b.signature);
     } finally {
@@ -316,10 +317,10 @@ describe("docs/PROTOCOL.md worked examples, accepted by the identity policy", ()
         nonce: NONCE,
         signature: block("request-signature", "text"),
       };
-      const proven = await q.identity.authenticate(proof);
-      assert.deepEqual({ agent: proven?.agent, role: proven?.role }, { agent: "herald", role: "agent" });
-      await refusedWith(q.identity.authenticate(proof), "replayed");
-      await refusedWith(q.identity.authenticate({ ...proof, target: `${TARGET}&wait=true` }), "unauthorized");
+      const proven = await q.authenticate(proof);
+      assert.deepEqual({ ...proven, key: undefined }, { kind: "agent", agent: "herald", key: undefined });
+      await refusedWith(q.authenticate(proof), "replayed");
+      await refusedWith(q.authenticate({ ...proof, target: `${TARGET}&wait=true` }), "unauthorized");
     } finally {
       await q.close();
     }
@@ -337,7 +338,7 @@ describe("docs/PROTOCOL.md worked examples, accepted by the identity policy", ()
         nonce: string;
         signature: string;
       }>("register-body");
-      await q.identity.register({
+      await q.register({
         name: b.name,
         publicKey: b.public_key,
         identity: b.identity,
@@ -346,7 +347,7 @@ describe("docs/PROTOCOL.md worked examples, accepted by the identity policy", ()
         nonce: b.nonce,
         signature: b.signature,
       });
-      const agents = await q.agents();
+      const agents = await q.agents(LOCAL);
       assert.deepEqual(
         agents.map((a) => [a.name, a.role, a.identity]),
         [

@@ -121,7 +121,7 @@ describe("grant and deny (default allow)", () => {
     assert.equal(await status(s.send("alice", "elsewhere", "one")), 200);
     const other = createQueue({ store: createSqliteStore({ path: s.dbPath }) });
     try {
-      await other.access.setRule({
+      await other.setAccessRule({
         effect: "deny",
         agent: "alice",
         pattern: "elsewhere",
@@ -190,7 +190,7 @@ describe("the _security channel", () => {
     assert.equal(asAgent.statusCode, 403, asAgent.body);
     assert.match(asAgent.json().error, /operators only/);
     assert.equal(await status(s.get("/stream?channel=_security&agent=alice", "alice")), 403);
-    await s.queue.security.flush();
+    await s.queue.flushSecurityEvents();
     const msgs = await s.read("op-main", "_security");
     assert.ok(msgs.length >= 2, JSON.stringify(msgs));
     assert.ok(msgs.every((m) => m.sender === "el-ipc"));

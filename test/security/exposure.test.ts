@@ -9,7 +9,7 @@ import { injectServer } from "../helpers/http.js";
 import { newKeys, type SecureServer, secureServer } from "./helpers.js";
 
 const parked = async (s: SecureServer, n: number): Promise<void> => {
-  while (s.queue.hub.size() < n) await new Promise((r) => setImmediate(r));
+  while (s.queue.waiting() < n) await new Promise((r) => setImmediate(r));
 };
 
 describe("listings in secure mode", () => {
@@ -255,7 +255,7 @@ describe("the log", () => {
       }
       const written = await s.securityChannel();
       assert.ok(written.length <= 6, `${written.length} events written`);
-      assert.ok(s.queue.security.dropped() >= 24, `${s.queue.security.dropped()} dropped`);
+      assert.ok(s.queue.droppedSecurityEvents() >= 24, `${s.queue.droppedSecurityEvents()} dropped`);
       assert.equal(s.events.filter((e) => e.type === "bad_signature").length, 30);
       assert.equal(
         s.logs.filter((l) => (l.security as { type?: string } | undefined)?.type === "bad_signature").length,

@@ -1,5 +1,6 @@
 // A secure-mode server for the attack suite: a temp database with a seeded operator and registered agents
 // (real Ed25519 keys), served in-process (fastify inject) or on a free port, plus signing shortcuts.
+
 import type { KeyObject } from "node:crypto";
 import { Writable } from "node:stream";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
@@ -14,6 +15,7 @@ import {
   signRotation,
 } from "../../src/client/sign.js";
 import { type Config, queueOptionsOf } from "../../src/config.js";
+import { LOCAL } from "../../src/core/caller.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { SecurityEvent } from "../../src/core/security-log.js";
 import type { Delivered } from "../../src/core/types.js";
@@ -116,7 +118,7 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
     onSecurityEvent: (e) => events.push(e),
   });
   // Seeded before the server is ready, so the server starts in secure mode.
-  const opPem = (await queue.identity.seed("op-main")).privateKey;
+  const opPem = (await queue.seed(LOCAL, "op-main")).privateKey;
   const op: Keys = { key: parsePrivateKey(opPem), pem: "", privatePem: opPem };
   const logs: Record<string, unknown>[] = [];
   const app = createHttpServer({
@@ -174,7 +176,7 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
       return r.json() as Delivered[];
     },
     async securityChannel() {
-      await queue.security.flush();
+      await queue.flushSecurityEvents();
       const msgs = await db.readAfter([{ channel: "_security", after: 0 }], 100_000);
       return msgs.map((m) => JSON.parse(m.content) as SecurityEvent);
     },

@@ -101,10 +101,10 @@ describe("docs/PROTOCOL.md operator forms", () => {
           signature: b.signature,
         };
         if (which === "revoke") {
-          assert.match(await q.identity.revoke({ ...signed, name: b.name }), /revoked by operator 'op-main'/);
+          assert.match(await q.revoke({ ...signed, name: b.name }), /revoked by operator 'op-main'/);
           assert.equal((await store.getAgent("herald"))?.revokedBy, "op-main");
         } else {
-          await q.access.setRule({
+          await q.setAccessRule({
             ...signed,
             effect: "grant",
             agent: b.agent,

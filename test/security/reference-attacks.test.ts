@@ -1,8 +1,10 @@
 // The five attacks that broke the reference's secure mode (issue 3), replayed against el-ipc over HTTP
 // with real keys. Each must be refused, change nothing, and be visible on the _security channel.
+
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
+import { LOCAL } from "../../src/core/caller.js";
 import type { AgentInfo } from "../../src/core/types.js";
 import { legacyMessageBytes } from "../../src/crypto/canonical.js";
 import { parsePrivateKey, parsePublicKey, samePublicKey, signBytes } from "../../src/crypto/keys.js";
@@ -78,7 +80,7 @@ describe("the reference's five attacks", () => {
   });
 
   it("3. a second operator cannot re-register herald and take over its name", async () => {
-    const op2Pem = (await s.queue.identity.seed("op-second")).privateKey;
+    const op2Pem = (await s.queue.seed(LOCAL, "op-second")).privateKey;
     const op2 = parsePrivateKey(op2Pem);
     const evil = newKeys();
     const before = (await s.db.getAgent("herald"))?.publicKey;

@@ -39,7 +39,7 @@ describe("revocation and rotation reach idle waiters within a second", () => {
     return k;
   };
   const parked = async (n: number): Promise<void> => {
-    while (s.queue.hub.size() < n) await new Promise((r) => setTimeout(r, 5));
+    while (s.queue.waiting() < n) await new Promise((r) => setTimeout(r, 5));
   };
   /** A long-poll of `agent` on `channel` (30 s timeout), proven with its current key. */
   const longPoll = (agent: string, channel: string): Promise<LightMyRequestResponse> => {

@@ -1,6 +1,7 @@
 // Revocation and key rotation over HTTP: operator-signed, recorded with who and when, effective at once
 // (a revoked agent can neither send nor read, not even a read already waiting), and unable to switch
 // secure mode off or take an operator over.
+
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
@@ -9,6 +10,7 @@ import {
   signRegistration,
   signRevocation,
 } from "../../src/client/sign.js";
+import { LOCAL } from "../../src/core/caller.js";
 import type { AgentInfo } from "../../src/core/types.js";
 import { parsePrivateKey } from "../../src/crypto/keys.js";
 import { newKeys, type SecureServer, secureServer } from "./helpers.js";
@@ -62,7 +64,7 @@ describe("revocation over HTTP", () => {
       url: target,
       headers: requestProofHeaders(s.keys.waiter?.key ?? s.op.key, "waiter", "GET", target, ""),
     });
-    while (s.queue.hub.size() === 0) await new Promise((r) => setImmediate(r));
+    while (s.queue.waiting() === 0) await new Promise((r) => setImmediate(r));
     assert.equal((await s.post("/revoke", s.sign.revoke("waiter"))).statusCode, 200);
     assert.equal((await s.send("alice", "waiting", "not for a revoked reader")).statusCode, 200);
     const r = await poll;
@@ -101,7 +103,7 @@ describe("revocation over HTTP", () => {
     assert.equal(last.statusCode, 403, last.body);
     assert.match(last.json().error, /last active operator/);
 
-    const op2 = parsePrivateKey((await s.queue.identity.seed("op-two")).privateKey);
+    const op2 = parsePrivateKey((await s.queue.seed(LOCAL, "op-two")).privateKey);
     const self = await s.post("/revoke", s.sign.revoke("op-two", ["op-two", op2]));
     assert.equal(self.statusCode, 200, self.body);
     const late = await s.post(
@@ -153,7 +155,7 @@ describe("key rotation over HTTP", () => {
     const revoked = await s.post("/rotate", s.sign.rotate("bob", newKeys().pem));
     assert.equal(revoked.statusCode, 403, revoked.body);
 
-    const op2 = parsePrivateKey((await s.queue.identity.seed("op-two")).privateKey);
+    const op2 = parsePrivateKey((await s.queue.seed(LOCAL, "op-two")).privateKey);
     const takeover = await s.post("/rotate", s.sign.rotate("op-main", newKeys().pem, ["op-two", op2]));
     assert.equal(takeover.statusCode, 403, takeover.body);
     assert.match(takeover.json().error, /only operator 'op-main' itself/);

@@ -26,7 +26,7 @@ describe("rotation ends the waits the old key opened", () => {
       url: target,
       headers: requestProofHeaders(old, "poller", "GET", target, ""),
     });
-    while (s.queue.hub.size() === 0) await new Promise((r) => setImmediate(r));
+    while (s.queue.waiting() === 0) await new Promise((r) => setImmediate(r));
     assert.equal((await s.post("/rotate", s.sign.rotate("poller", newKeys().pem))).statusCode, 200);
     assert.equal((await s.send("alice", "rot-wait", "not for the old key")).statusCode, 200);
     const r = await poll;

@@ -2,11 +2,13 @@
 // answers are written with backpressure, and the bytes held for unsent answers are capped server-wide
 // (IPC_MAX_UNSENT_BYTES, half of it per client address): clients that ask for large pages and never read
 // their sockets get 503 with Retry-After beyond it, while other clients are still served.
+
 import * as assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { queueOptionsOf } from "../../src/config.js";
+import { ANONYMOUS } from "../../src/core/caller.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import { createAnswerBudget, type ServerAnswerBudget } from "../../src/http/answer-budget.js";
 import { createHttpServer } from "../../src/http/server.js";
@@ -59,7 +61,7 @@ describe("bytes held for unsent answers", () => {
       limits: { pageBytes: 10 },
     });
     try {
-      const one = await tiny.read({ channels: ["big"], agent: "tiny", limit: 1000, principal: null });
+      const one = await tiny.read(ANONYMOUS, { channels: ["big"], agent: "tiny", limit: 1000 });
       assert.equal(one.length, 1);
     } finally {
       await tiny.close();
@@ -87,8 +89,7 @@ describe("bytes held for unsent answers", () => {
       assert.equal(refused.json().code, "unavailable");
       assert.equal(refused.headers["retry-after"], "1");
       assert.equal(
-        (await queue.read({ channels: ["big"], agent: "same", limit: 1, peek: true, principal: null }))[0]
-          ?.id,
+        (await queue.read(ANONYMOUS, { channels: ["big"], agent: "same", limit: 1, peek: true }))[0]?.id,
         1,
       );
       // Another address still gets its page; /health and sends are served.

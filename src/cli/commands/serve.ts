@@ -56,7 +56,7 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
   const isNew = !existsSync(config.dbPath);
   const server = await startHttpServer(config, { allowOpen: !!opts.allowOpen, logger: log });
   if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
-  const secure = await server.queue.identity.isSecure();
+  const secure = await server.queue.isSecure();
   log.info({ url: server.boundUrl, db: config.dbPath }, `Listening on ${server.boundUrl}`);
   log.info(
     { secure_mode: secure },

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Queue } from "../../core/queue.js";
 import type { AccessRuleInfo, KeyEventInfo } from "../../core/types.js";
 import { accessRuleFromWire, revocationFromWire, rotationFromWire } from "../../core/wire.js";
-import { principalOf } from "../auth.js";
+import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import { accessQuery, keyEventsQuery } from "../schemas.js";
 
@@ -35,31 +35,31 @@ export const accessBody = z.object({
 export function registerAdminRoutes(app: FastifyInstance, queue: Queue): void {
   app.post("/revoke", async (request) => {
     const b = validate(revokeBody, request.body, "body");
-    const message = await queue.identity.revoke(revocationFromWire(b));
+    const message = await queue.revoke(revocationFromWire(b));
     return { ok: true, message };
   });
 
   app.post("/rotate", async (request) => {
     const b = validate(rotateBody, request.body, "body");
-    const message = await queue.identity.rotate(rotationFromWire(b));
+    const message = await queue.rotate(rotationFromWire(b));
     return { ok: true, message };
   });
 
   for (const effect of ["grant", "deny"] as const) {
     app.post(`/${effect}`, async (request) => {
       const b = validate(accessBody, request.body, "body");
-      const message = await queue.access.setRule(accessRuleFromWire(effect, b));
+      const message = await queue.setAccessRule(accessRuleFromWire(effect, b));
       return { ok: true, message };
     });
   }
 
   app.get("/access", async (request): Promise<AccessRuleInfo[]> => {
     const q = validate(accessQuery, request.query, "query");
-    return queue.accessRules(await principalOf(request, queue), q.agent);
+    return queue.accessRules(await callerOf(request, queue), q.agent);
   });
 
   app.get("/key-events", async (request): Promise<KeyEventInfo[]> => {
     const q = validate(keyEventsQuery, request.query, "query");
-    return queue.keyEvents(await principalOf(request, queue), q.name);
+    return queue.keyEvents(await callerOf(request, queue), q.name);
   });
 }

@@ -4,7 +4,7 @@ import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
 import type { AgentInfo } from "../../core/types.js";
 import { registrationFromWire } from "../../core/wire.js";
-import { principalOf } from "../auth.js";
+import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import { registerBody } from "../schemas.js";
 import { answerPage } from "./info.js";
@@ -23,13 +23,13 @@ export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void
       throw new IpcError("invalid_argument", PRIVATE_KEY_REFUSAL);
     }
     const b = validate(registerBody, body, "body");
-    const message = await queue.identity.register(registrationFromWire(b));
+    const message = await queue.register(registrationFromWire(b));
     return { ok: true, message };
   });
 
   // Secure mode: only registered identities see the directory (request proof).
   app.get("/agents", async (request, reply): Promise<AgentInfo[]> => {
-    const caller = await principalOf(request, queue);
+    const caller = await callerOf(request, queue);
     return answerPage(request, reply, (page) => queue.agentPage(caller, page));
   });
 }

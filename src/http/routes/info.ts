@@ -1,9 +1,10 @@
 // Read-only routes about the server: GET /channels, GET /health and the agent card.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ANONYMOUS } from "../../core/caller.js";
 import type { Page } from "../../core/listings.js";
 import type { AgentCard, Queue } from "../../core/queue.js";
 import type { ChannelInfo, Health } from "../../core/types.js";
-import { principalOf } from "../auth.js";
+import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import { healthQuery, listQuery } from "../schemas.js";
 
@@ -36,7 +37,7 @@ export async function answerPage<T>(
 export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
   // Secure mode: only registered identities list channels, and only those they may read (request proof).
   app.get("/channels", async (request, reply): Promise<ChannelInfo[]> => {
-    const caller = await principalOf(request, queue);
+    const caller = await callerOf(request, queue);
     return answerPage(request, reply, (page) => queue.channelPage(caller, page));
   });
 
@@ -44,11 +45,8 @@ export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
     const q = validate(healthQuery, request.query, "query");
     // Secure mode: a pending count needs a request proof by that agent (the plain status stays public).
     const counting = !!q.channel && !!q.agent;
-    return queue.health(
-      q.channel || undefined,
-      q.agent || undefined,
-      counting ? await principalOf(request, queue) : undefined,
-    );
+    const caller = counting ? await callerOf(request, queue) : ANONYMOUS;
+    return queue.health(caller, { channel: q.channel || undefined, agent: q.agent || undefined });
   });
 
   app.get("/.well-known/agent-card.json", (): Promise<AgentCard> => queue.agentCard());

@@ -5,7 +5,7 @@ import type { Queue } from "../../core/queue.js";
 import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { sendFromWire } from "../../core/wire.js";
 import { answerMessages, holdAnswer } from "../answer-writer.js";
-import { principalOf } from "../auth.js";
+import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
 import { ackBody, parseSendBatchBody, parseSendBody, readQuery } from "../schemas.js";
@@ -38,7 +38,7 @@ export function registerMessageRoutes(
   app.get("/messages", async (request, reply) => {
     const q = validate(readQuery, request.query, "query");
     const channels = parseChannelList(q.channel);
-    const principal = await principalOf(request, queue);
+    const caller = await callerOf(request, queue);
     const readHeld = async (p: Promise<Delivered[]>): Promise<Delivered[]> => {
       try {
         return await p;
@@ -54,18 +54,17 @@ export function registerMessageRoutes(
       agent: q.agent,
       limit: q.limit,
       peek: q.peek,
-      principal,
       ...(held ? { budget: held } : {}),
     };
-    if (!q.wait) return answerMessages(reply, await readHeld(queue.read(base)), held);
+    if (!q.wait) return answerMessages(reply, await readHeld(queue.read(caller, base)), held);
     // The response's 'close' fires when the client goes away mid-wait (the request's fires too early).
-    const controller = polls.open(principal?.agent ?? q.agent);
+    const controller = polls.open("agent" in caller ? caller.agent : q.agent);
     const onClose = (): void => controller.abort();
     reply.raw.once("close", onClose);
     let messages: Delivered[];
     try {
       messages = await readHeld(
-        queue.read({
+        queue.read(caller, {
           ...base,
           wait: true,
           timeoutMs: q.timeout * 1000,
@@ -83,8 +82,8 @@ export function registerMessageRoutes(
 
   app.post("/ack", async (request) => {
     const b = validate(ackBody, request.body, "body");
-    const principal = await principalOf(request, queue);
-    const watermark = await queue.ack({ channel: b.channel, agent: b.agent, id: b.id, principal });
+    const caller = await callerOf(request, queue);
+    const watermark = await queue.ack(caller, { channel: b.channel, agent: b.agent, id: b.id });
     return { ok: true, watermark };
   });
 }

@@ -8,7 +8,7 @@ import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
 import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { drained } from "../answer-writer.js";
-import { principalOf } from "../auth.js";
+import { callerOf } from "../auth.js";
 import { describeError } from "../errors.js";
 import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
@@ -55,18 +55,17 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
     const q = validate(streamQuery, request.query, "query");
     const channels = parseChannelList(q.channel);
     const after = resumeAfter(request, q.last_event_id);
-    const principal = await principalOf(request, queue);
+    const caller = await callerOf(request, queue);
     // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
-    const controller = polls.open(principal?.agent ?? q.agent);
+    const controller = polls.open("agent" in caller ? caller.agent : q.agent);
     let events: AsyncGenerator<Delivered, void, undefined>;
     try {
       // Checks happen here, while an error can still be an ordinary JSON answer.
-      events = await queue.stream({
+      events = await queue.stream(caller, {
         channels,
         agent: q.agent,
         ...(after !== undefined ? { after } : {}),
         autoack: q.autoack,
-        principal,
         signal: controller.signal,
         ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
       });

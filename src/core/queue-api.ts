@@ -1,0 +1,148 @@
+// The core's interface, written down: what every face (CLI, HTTP, SDK, MCP) may call, grouped by
+// concern. Every call whose answer depends on who asks takes a required Caller first.
+import type { KeyObject } from "node:crypto";
+import type { PemKeyPair } from "../crypto/keys.js";
+import type { Caller, LocalCaller } from "./caller.js";
+import type { AgentCard } from "./card.js";
+import type { Limits } from "./limits.js";
+import type { Page, PageRequest } from "./listings.js";
+import type { MaintenanceReport } from "./maintenance.js";
+import type { SecurityEventInput, SecurityListener, SourceOf } from "./security-log.js";
+import type { StreamRequest } from "./stream.js";
+import type {
+  AccessRuleInfo,
+  AccessRuleInput,
+  AckRequest,
+  AgentInfo,
+  ChannelInfo,
+  Delivered,
+  Health,
+  KeyEventInfo,
+  ReadRequest,
+  RegistrationInput,
+  RequestProof,
+  RevocationInput,
+  RotationInput,
+  SendInput,
+  SendResult,
+} from "./types.js";
+
+/** Sending, reading and acknowledging messages. */
+export interface QueueMessages {
+  /**
+   * Stores one message after checking names, size and (in secure mode) its signature. The signature is
+   * the sender's proof, so a send takes no Caller.
+   */
+  send(input: SendInput): Promise<SendResult>;
+  /** Stores several messages in one transaction: all are checked first, then all are stored or none. */
+  sendBatch(inputs: SendInput[]): Promise<SendResult[]>;
+  /**
+   * Reads unread messages of `r.agent` on one or more channels, oldest first, one page at most. With
+   * `wait`, blocks until a message arrives. Unless `peek`, moves the watermarks past what it returns.
+   * In secure mode `caller` must be that agent, proven.
+   */
+  read(caller: Caller, r: ReadRequest): Promise<Delivered[]>;
+  /**
+   * Opens a message stream (SSE): checks the request now, so a face can still answer an error, then
+   * returns a generator of the unread messages, oldest first, that waits for new ones until `r.signal`
+   * aborts. Reads in pages of limits.defaultPage; see StreamRequest for resume and autoack.
+   */
+  stream(caller: Caller, r: StreamRequest): Promise<AsyncGenerator<Delivered, void, undefined>>;
+  /**
+   * Moves an agent's watermark on a channel forward to `a.id` (never back) and resolves to the watermark
+   * as it now is. An id beyond the channel's last message is refused: it would skip messages not yet sent.
+   */
+  ack(caller: Caller, a: AckRequest): Promise<number>;
+  /** Acknowledges everything in `messages` as read by `agent` (the CLI calls this after printing them). */
+  ackDelivered(caller: Caller, agent: string, messages: Pick<Delivered, "id" | "channel">[]): Promise<void>;
+}
+
+/** Who is there and who asks: listings, status, the agent card and proofs of identity. */
+export interface QueueDirectory {
+  /**
+   * One page of channels with message counts, newest activity first. In secure mode a proven caller sees
+   * only the channels it may read and anonymous is refused; a local caller sees everything.
+   */
+  channelPage(caller: Caller, page?: PageRequest): Promise<Page<ChannelInfo>>;
+  /** One page of the agent directory (names, roles, identities; never keys), oldest first. */
+  agentPage(caller: Caller, page?: PageRequest): Promise<Page<AgentInfo>>;
+  /** Every channel (all pages of channelPage). */
+  channels(caller: Caller): Promise<ChannelInfo[]>;
+  /** The whole agent directory (all pages of agentPage). */
+  agents(caller: Caller): Promise<AgentInfo[]>;
+  /**
+   * Status, the agent's pending count on a channel when both are given, and the security mode. In
+   * secure mode a pending count is the agent's own business: `caller` must be that agent and may read
+   * the channel, or the local process.
+   */
+  health(caller: Caller, q?: { channel?: string | undefined; agent?: string | undefined }): Promise<Health>;
+  /** The agent card; its did:key is derived from the first operator's key. */
+  agentCard(): Promise<AgentCard>;
+  /** True once an operator exists (secure mode); never switched off. */
+  isSecure(): Promise<boolean>;
+  /** Verifies a signed HTTP request and consumes its nonce; anonymous in open mode (proofs are ignored). */
+  authenticate(proof: RequestProof): Promise<Caller>;
+  /**
+   * Proves that a local process holds `agent`'s key (the CLI's --key): the proven caller in secure mode
+   * (a missing or wrong key is refused), anonymous in open mode.
+   */
+  proveKey(agent: string, privateKey: KeyObject | undefined): Promise<Caller>;
+  /**
+   * Why `privateKey` is not `agent`'s registered key, by fingerprints, or undefined when it is. For the
+   * local process only: whoever opens the database can read every key; a remote caller never learns it.
+   */
+  keyMismatch(caller: LocalCaller, agent: string, privateKey: KeyObject): Promise<string | undefined>;
+  /** Reads and streams parked waiting for a message now. */
+  waiting(): number;
+}
+
+/** Identities, access rules, security events and upkeep. */
+export interface QueueAdministration {
+  /** Creates an operator with a new key pair (local process only); the private key is returned once. */
+  seed(caller: LocalCaller, name: string): Promise<PemKeyPair>;
+  /** Registers an agent under an operator's signature (the proof is the signature: no Caller). */
+  register(r: RegistrationInput): Promise<string>;
+  /** Revokes an agent or operator under an operator's signature; never the last active operator. */
+  revoke(r: RevocationInput): Promise<string>;
+  /** Replaces an identity's public key under an operator's signature; the old key stops at once. */
+  rotate(r: RotationInput): Promise<string>;
+  /** Grants or denies an agent read and/or write on a channel pattern, under an operator's signature. */
+  setAccessRule(r: AccessRuleInput): Promise<string>;
+  /**
+   * The channel access rules, of one agent or of all, ordered by agent, pattern and permission. In
+   * secure mode `caller` must be a proven, active operator or the local process.
+   */
+  accessRules(caller: Caller, agent?: string): Promise<AccessRuleInfo[]>;
+  /** The key rotations and the revocation of one identity, oldest first; `caller` as for accessRules. */
+  keyEvents(caller: Caller, name: string): Promise<KeyEventInfo[]>;
+  /** Hears every security event (refusals, replays, operator actions); returns the function that stops it. */
+  onSecurityEvent(listener: SecurityListener): () => void;
+  /** Records a security event a face observed (a rate limit hit, a cap reached). */
+  reportSecurityEvent(event: SecurityEventInput): void;
+  /**
+   * Sets where security events come from (the HTTP face: the address of the request being handled), so
+   * `_security` writes are budgeted per source; returns the function that unsets it.
+   */
+  setSecuritySource(sourceOf: SourceOf): () => void;
+  /** Resolves once every `_security` write started so far has finished. */
+  flushSecurityEvents(): Promise<void>;
+  /** Security events not written to `_security` because of its rate limit, since the start. */
+  droppedSecurityEvents(): number;
+  /** Runs one maintenance pass now: retention (QueueOptions.retention), then expired replay proofs. */
+  maintain(): Promise<MaintenanceReport>;
+  /**
+   * Runs maintenance now and then every `intervalMs` (default 60 s) until stopMaintenance or close;
+   * failed passes go to `onError` (the next pass tries again).
+   */
+  startMaintenance(intervalMs?: number, onError?: (err: unknown) => void): void;
+  /** Stops periodic maintenance. */
+  stopMaintenance(): void;
+  /** Stops maintenance, wakes all waiters (streams end), writes pending security summaries, closes the store. */
+  close(): Promise<void>;
+}
+
+/** The core of el-ipc, as every face sees it. */
+export interface Queue extends QueueMessages, QueueDirectory, QueueAdministration {
+  /** The size limits in force. */
+  readonly limits: Readonly<Limits>;
+}
