@@ -9,6 +9,8 @@ import {
   signMessageV2,
   type signRevocation,
   type signRotation,
+  type signWebhookAdd,
+  type signWebhookChange,
 } from "../client/sign.js";
 import { type Config, defaultDbPath, queueOptionsOf } from "../config.js";
 import { LOCAL } from "../core/caller.js";
@@ -21,12 +23,15 @@ import type {
   KeyEventInfo,
   SendResult,
 } from "../core/types.js";
+import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
 import {
   accessRuleFromWire,
   registrationFromWire,
   revocationFromWire,
   rotationFromWire,
   sendFromWire,
+  webhookAddFromWire,
+  webhookIdFromWire,
 } from "../core/wire.js";
 import { keyFingerprint } from "../crypto/keys.js";
 
@@ -53,6 +58,14 @@ export interface Backend {
   rotate(body: ReturnType<typeof signRotation>): Promise<string>;
   /** Grants or denies channel access with an operator-signed body. */
   setAccess(effect: "grant" | "deny", body: ReturnType<typeof signAccessRule>): Promise<string>;
+  /** Adds a webhook with an operator-signed body. */
+  addWebhook(body: ReturnType<typeof signWebhookAdd>): Promise<{ id: number; message: string }>;
+  /** Removes or re-enables a webhook with an operator-signed body. */
+  changeWebhook(action: "remove" | "enable", body: ReturnType<typeof signWebhookChange>): Promise<string>;
+  /** The webhooks; a secure server needs an operator's `proof`. */
+  webhooks(proof?: CallerProof): Promise<WebhookInfo[]>;
+  /** The newest delivery attempts of a webhook; a secure server needs an operator's `proof`. */
+  webhookDeliveries(proof: CallerProof | undefined, id: number, limit: number): Promise<DeliveryInfo[]>;
   agentCard(): Promise<unknown>;
   /** Registers with an operator-signed body (see signRegistration). */
   register(body: ReturnType<typeof import("../client/sign.js").signRegistration>): Promise<string>;
@@ -127,6 +140,13 @@ export async function openBackend(config: Config): Promise<Backend> {
     agents: () => queue.agents(LOCAL),
     accessRules: (_proof, agent) => queue.accessRules(LOCAL, agent),
     keyEvents: (_proof, name) => queue.keyEvents(LOCAL, name),
+    addWebhook: (b) => queue.addWebhook(webhookAddFromWire(b)),
+    changeWebhook: (action, b) =>
+      action === "remove"
+        ? queue.removeWebhook(webhookIdFromWire(b))
+        : queue.enableWebhook(webhookIdFromWire(b)),
+    webhooks: () => queue.webhooks(LOCAL),
+    webhookDeliveries: (_proof, id, limit) => queue.webhookDeliveries(LOCAL, id, limit),
     agentCard: () => queue.agentCard(),
     revoke: (b) => queue.revoke(revocationFromWire(b)),
     rotate: (b) => queue.rotate(rotationFromWire(b)),

@@ -49,6 +49,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["key-events", () => import("./commands/key-events.js")],
   ["agents", () => import("./commands/agents.js")],
   ["agent-card", () => import("./commands/agent-card.js")],
+  ["webhook", () => import("./commands/webhook.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */

@@ -12,6 +12,7 @@ import type {
   ReadRequest,
   SendResult,
 } from "../core/types.js";
+import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
 import { requestProofHeaders, signMessageV2 } from "./sign.js";
 
 /** Options of an HTTP client. */
@@ -308,6 +309,23 @@ export function createHttpClient(o: HttpClientOptions) {
     async setAccess(effect: "grant" | "deny", body: Record<string, unknown>): Promise<string> {
       return (await call<{ message: string }>("POST", `/${effect}`, body)).message;
     },
+    /** POST /webhooks with an operator-signed body (see signWebhookAdd). */
+    addWebhook: (body: Record<string, unknown>): Promise<{ id: number; message: string }> =>
+      call("POST", "/webhooks", body),
+    /** POST /webhooks/remove or /webhooks/enable with an operator-signed body (see signWebhookChange). */
+    async changeWebhook(action: "remove" | "enable", body: Record<string, unknown>): Promise<string> {
+      return (await call<{ message: string }>("POST", `/webhooks/${action}`, body)).message;
+    },
+    /** GET /webhooks; secure servers need an operator's `proof`. */
+    webhooks: (proof?: { key: KeyObject; agent: string }): Promise<WebhookInfo[]> =>
+      call("GET", "/webhooks", undefined, proof),
+    /** GET /webhooks/deliveries: the newest attempts of webhook `id`; secure servers need an operator's `proof`. */
+    webhookDeliveries: (
+      proof: { key: KeyObject; agent: string } | undefined,
+      id: number,
+      limit: number,
+    ): Promise<DeliveryInfo[]> =>
+      call("GET", `/webhooks/deliveries?id=${id}&limit=${limit}`, undefined, proof),
   };
 }
 

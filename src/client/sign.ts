@@ -8,6 +8,7 @@ import {
   requestBytes,
   revocationBytes,
   rotationBytes,
+  webhookChangeBytes,
 } from "../crypto/canonical.js";
 import { newNonce, sha256Hex, signBytes } from "../crypto/keys.js";
 
@@ -158,4 +159,57 @@ export function signAccessRule(
     nonce,
     signature,
   };
+}
+
+/** The body of POST /webhooks, signed by the operator's key (over the secret's SHA-256, not the secret). */
+export function signWebhookAdd(
+  operatorKey: KeyObject,
+  w: { operator: string; pattern: string; url: string; secret: string; allowPrivate: boolean },
+  now: number = Date.now(),
+): { pattern: string; url: string; secret: string; allow_private: boolean } & OperatorSignature {
+  const nonce = newNonce();
+  const signature = signBytes(
+    operatorKey,
+    webhookChangeBytes({
+      action: "webhook-add",
+      operator: w.operator,
+      pattern: w.pattern,
+      url: w.url,
+      allowPrivate: w.allowPrivate,
+      secretSha256: sha256Hex(w.secret),
+      timestamp: now,
+      nonce,
+    }),
+  );
+  return {
+    pattern: w.pattern,
+    url: w.url,
+    secret: w.secret,
+    allow_private: w.allowPrivate,
+    operator: w.operator,
+    signed_at: now,
+    nonce,
+    signature,
+  };
+}
+
+/** The body of POST /webhooks/remove or /webhooks/enable, signed by the operator's key. */
+export function signWebhookChange(
+  operatorKey: KeyObject,
+  action: "remove" | "enable",
+  w: { operator: string; id: number },
+  now: number = Date.now(),
+): { id: number } & OperatorSignature {
+  const nonce = newNonce();
+  const signature = signBytes(
+    operatorKey,
+    webhookChangeBytes({
+      action: `webhook-${action}`,
+      operator: w.operator,
+      id: w.id,
+      timestamp: now,
+      nonce,
+    }),
+  );
+  return { id: w.id, operator: w.operator, signed_at: now, nonce, signature };
 }

@@ -26,6 +26,7 @@ import type {
   SendInput,
   SendResult,
 } from "./types.js";
+import type { DeliveryInfo, WebhookAddInput, WebhookIdInput, WebhookInfo } from "./webhooks.js";
 
 /** Sending, reading and acknowledging messages. */
 export interface QueueMessages {
@@ -141,8 +142,22 @@ export interface QueueAdministration {
   close(): Promise<void>;
 }
 
+/** Outbound webhooks (delivery itself runs in the server: webhooks/dispatcher.ts). */
+export interface QueueWebhooks {
+  /** Adds a webhook under an operator's signature; it delivers the messages stored from now on. */
+  addWebhook(r: WebhookAddInput): Promise<{ id: number; message: string }>;
+  /** Removes a webhook and its delivery log under an operator's signature. */
+  removeWebhook(r: WebhookIdInput): Promise<string>;
+  /** Re-enables a disabled webhook under an operator's signature; it resumes at the message it failed on. */
+  enableWebhook(r: WebhookIdInput): Promise<string>;
+  /** Every webhook, never its secret; in secure mode `caller` must be a proven operator or the local process. */
+  webhooks(caller: Caller): Promise<WebhookInfo[]>;
+  /** The newest `limit` (default 100, max 1000) delivery attempts of webhook `id`; `caller` as for webhooks. */
+  webhookDeliveries(caller: Caller, id: number, limit?: number): Promise<DeliveryInfo[]>;
+}
+
 /** The core of el-ipc, as every face sees it. */
-export interface Queue extends QueueMessages, QueueDirectory, QueueAdministration {
+export interface Queue extends QueueMessages, QueueDirectory, QueueAdministration, QueueWebhooks {
   /** The size limits in force. */
   readonly limits: Readonly<Limits>;
 }

@@ -7,6 +7,7 @@ import { createAdminViews } from "./admin-views.js";
 import { callerOf, principalOf } from "./caller.js";
 import { createCallerChecks } from "./callers.js";
 import { buildAgentCard } from "./card.js";
+import { toDelivered } from "./delivered.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
 import { createIdentity, type Identity } from "./identity.js";
@@ -17,6 +18,7 @@ import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { streamMessages } from "./stream.js";
 import type { Delivered, SendInput, SendResult } from "./types.js";
+import { createWebhooks } from "./webhooks.js";
 
 /** Seconds a read refused by a full answer budget is asked to wait before it retries. */
 export const BUSY_RETRY_SECONDS = 1;
@@ -142,25 +144,7 @@ export function createQueue(options: QueueOptions): Queue {
     return out;
   }
 
-  function deliver(m: MessageRecord): Delivered {
-    const d: Delivered = {
-      id: m.id,
-      channel: m.channel,
-      sender: m.sender,
-      content: m.content,
-      timestamp: m.timestamp,
-    };
-    if (m.signature) {
-      d.signed = true;
-      d.signature = m.signature;
-      d.sig_version = m.sigVersion === 2 ? 2 : 1;
-      if (m.sigVersion === 2) {
-        d.signed_at = m.sigTimestamp ?? 0;
-        d.nonce = m.sigNonce ?? "";
-      }
-    }
-    return d;
-  }
+  const deliver = toDelivered;
 
   async function fetchUnread(channels: string[], agent: string, limit: number): Promise<MessageRecord[]> {
     const marks = await store.getWatermarks(agent, channels);
@@ -338,6 +322,7 @@ export function createQueue(options: QueueOptions): Queue {
     rotate: (r) => identity.rotate(r),
     setAccessRule: (r) => access.setRule(r),
     ...createAdminViews({ store, checkOperator }),
+    ...createWebhooks({ store, identity, security, clock, checkOperator }),
     onSecurityEvent: (listener) => security.listen(listener),
     reportSecurityEvent: (event) => security.report(event),
     setSecuritySource: (sourceOf) => security.useSource(sourceOf),

@@ -34,7 +34,9 @@ export type SecurityEventType =
   /** An operator changed identities or access (register, revoke, rotate, grant, deny). */
   | "admin"
   /** Events of one source not written for its budget (one summary per source and window). */
-  | "dropped";
+  | "dropped"
+  /** A webhook stopped delivering: repeated failure, or its address turned out to be internal. */
+  | "webhook_disabled";
 
 /** One security event (the JSON content of a `_security` message). */
 export interface SecurityEvent {
@@ -57,6 +59,8 @@ export interface SecurityEvent {
   remote?: string;
   /** Of a `dropped` summary: how many events of `remote` were not written. */
   dropped?: number;
+  /** Of a `webhook_disabled` notice: the webhook's id. */
+  webhook?: number;
   /** Of a `dropped` summary: how many of each type. */
   kinds?: Partial<Record<SecurityEventType, number>>;
 }

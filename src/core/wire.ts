@@ -8,6 +8,7 @@ import type {
   RotationInput,
   SendInput,
 } from "./types.js";
+import type { WebhookAddInput, WebhookIdInput } from "./webhooks.js";
 
 /** The operator signature fields as they travel. */
 export interface WireOperatorSigned {
@@ -78,4 +79,22 @@ export function accessRuleFromWire(
     permissions: b.permissions.split(",") as ("read" | "write")[],
     ...operatorSigned(b),
   };
+}
+
+/** POST /webhooks body → WebhookAddInput. */
+export function webhookAddFromWire(
+  b: WireOperatorSigned & { pattern: string; url: string; secret: string; allow_private: boolean },
+): WebhookAddInput {
+  return {
+    pattern: b.pattern,
+    url: b.url,
+    secret: b.secret,
+    allowPrivate: b.allow_private,
+    ...operatorSigned(b),
+  };
+}
+
+/** POST /webhooks/remove or /webhooks/enable body → WebhookIdInput. */
+export function webhookIdFromWire(b: WireOperatorSigned & { id: number }): WebhookIdInput {
+  return { id: b.id, ...operatorSigned(b) };
 }

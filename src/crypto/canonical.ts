@@ -123,3 +123,35 @@ export function accessRuleBytes(r: AccessRuleFields): Buffer {
     "utf8",
   );
 }
+
+/** Fields of an operator-signed webhook change. */
+export type WebhookChangeFields =
+  | {
+      action: "webhook-add";
+      operator: string;
+      /** A channel name, or a prefix followed by `*`. */
+      pattern: string;
+      url: string;
+      allowPrivate: boolean;
+      /** Lower-case hex SHA-256 of the signing secret (the secret itself is not part of the signed form). */
+      secretSha256: string;
+      timestamp: number;
+      nonce: string;
+    }
+  | {
+      action: "webhook-remove" | "webhook-enable";
+      operator: string;
+      /** The webhook's id. */
+      id: number;
+      timestamp: number;
+      nonce: string;
+    };
+
+/** Webhook change form: `el-ipc/webhook-add/v1` (or -remove, -enable), then one field per line. */
+export function webhookChangeBytes(w: WebhookChangeFields): Buffer {
+  const fields =
+    w.action === "webhook-add"
+      ? [w.operator, w.pattern, w.url, w.allowPrivate ? "1" : "0", w.secretSha256]
+      : [w.operator, String(w.id)];
+  return Buffer.from(`el-ipc/${w.action}/v1\n${fields.join("\n")}\n${w.timestamp}\n${w.nonce}`, "utf8");
+}

@@ -6,6 +6,7 @@ import { IpcError } from "../core/errors.js";
 import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
 import { createQueue, type Queue } from "../core/queue.js";
 import { createSqliteStore } from "../store/sqlite/index.js";
+import { type DeliveryTimings, type Dispatcher, startDispatcher } from "../webhooks/dispatcher.js";
 import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js";
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, handleNotFound } from "./errors.js";
@@ -19,6 +20,7 @@ import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerMessageRoutes } from "./routes/messages.js";
 import { registerStreamRoute } from "./routes/stream.js";
+import { registerWebhookRoutes } from "./routes/webhooks.js";
 
 /** Log levels of the built-in logger. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -163,6 +165,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   registerIdentityRoutes(app, queue);
   registerAdminRoutes(app, queue);
   registerInfoRoutes(app, queue);
+  registerWebhookRoutes(app, queue);
   return app;
 }
 
@@ -192,6 +195,8 @@ export interface StartHttpServerOptions {
   streamKeepAliveMs?: number;
   /** Ms between maintenance passes (retention, expired replay proofs). Default 60,000. */
   maintenanceIntervalMs?: number;
+  /** Outbound webhook timings (retries, deadline, polling). Default DEFAULT_DELIVERY. */
+  webhookTimings?: Partial<DeliveryTimings>;
 }
 
 function isLoopback(host: string): boolean {
@@ -264,6 +269,17 @@ export async function startHttpServer(
     app.log.warn({ err }, "maintenance pass failed (retention, expired replay proofs)"),
   );
 
+  // Outbound webhooks are delivered by the server process only (one dispatcher per database).
+  const hooks = store.webhooks;
+  const dispatcher: Dispatcher | undefined = hooks
+    ? startDispatcher({
+        store: hooks,
+        report: (event) => queue.reportSecurityEvent(event),
+        ...(opts.webhookTimings ? { timings: opts.webhookTimings } : {}),
+        onError: (err) => app.log.warn({ err }, "webhook pass failed; retrying on the next pass"),
+      })
+    : undefined;
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -275,6 +291,7 @@ export async function startHttpServer(
         clearInterval(secureWatch);
         secureWatch = undefined;
         queue.stopMaintenance();
+        await dispatcher?.stop();
         try {
           await app.close();
         } finally {

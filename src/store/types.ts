@@ -218,6 +218,69 @@ export interface Store {
    * this process can wake. Returns a function that stops watching.
    */
   watch?(listener: () => void): () => void;
+  /** Optional: outbound webhooks (a backend without it refuses `el-ipc webhook`). */
+  webhooks?: WebhookStore;
   /** Releases the backend. */
   close(): Promise<void>;
+}
+
+/** An outbound webhook as stored: messages on channels matching `pattern` are POSTed to `url`. */
+export interface WebhookRecord {
+  id: number;
+  /** A channel name, or a prefix followed by `*`; inboxes (`@…`) never match. */
+  pattern: string;
+  /** http(s) URL the messages are POSTed to. */
+  url: string;
+  /** The signing secret, `whsec_` and base64 (Standard Webhooks). */
+  secret: string;
+  /** Loopback, private and link-local addresses may be delivered to. */
+  allowPrivate: boolean;
+  /** Highest message id delivered (or passed over); the next delivery starts after it. */
+  position: number;
+  /** The operator who added it. */
+  createdBy: string;
+  /** Unix seconds. */
+  createdAt: number;
+  /** Unix seconds when deliveries stopped for repeated failure, null while active. */
+  disabledAt: number | null;
+  /** Why it was disabled. */
+  disabledReason: string | null;
+}
+
+/** A webhook to add; its position starts at the last message stored, so only new messages are delivered. */
+export type NewWebhook = Omit<WebhookRecord, "id" | "position" | "disabledAt" | "disabledReason">;
+
+/** One delivery attempt of one message to one webhook. */
+export interface DeliveryRecord {
+  webhookId: number;
+  messageId: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Unix seconds. */
+  at: number;
+  /** The receiver's HTTP status, null when it gave none (refused address, timeout, connection error). */
+  status: number | null;
+  outcome: "delivered" | "failed";
+  /** Why it failed, one line. */
+  error: string | null;
+}
+
+/** Storage of outbound webhooks, their positions and delivery logs (an optional Store ability). */
+export interface WebhookStore {
+  /** Adds a webhook positioned after the last stored message; resolves to its id. */
+  addWebhook(w: NewWebhook): Promise<number>;
+  /** Every webhook, oldest first. */
+  listWebhooks(): Promise<WebhookRecord[]>;
+  /** Deletes a webhook and its delivery log; false when unknown. */
+  removeWebhook(id: number): Promise<boolean>;
+  /** Disables (with a reason) or re-enables (null) a webhook; false when unknown. */
+  setWebhookDisabled(id: number, disabled: { at: number; reason: string } | null): Promise<boolean>;
+  /** Moves a webhook's position forward to `position` (never back). */
+  advanceWebhook(id: number, position: number): Promise<void>;
+  /** Messages after `after` on channels matching `pattern` (never inboxes), in id order, at most `limit`. */
+  webhookMessages(pattern: string, after: number, limit: number): Promise<MessageRecord[]>;
+  /** Records an attempt and keeps only the newest `keep` records of that webhook. */
+  logDelivery(d: DeliveryRecord, keep: number): Promise<void>;
+  /** The newest `limit` attempts of a webhook, newest first. */
+  listDeliveries(webhookId: number, limit: number): Promise<DeliveryRecord[]>;
 }

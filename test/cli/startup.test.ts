@@ -177,6 +177,23 @@ const ACCEPTED: Record<string, string[][]> = {
   "key-events": [["bob"], ["bob", "--json", "--key", "op.key", "--as", "op"]],
   agents: [[], ["--json"]],
   "agent-card": [[]],
+  webhook: [
+    [
+      "add",
+      "ci-*",
+      "https://ci.example/hook",
+      "--as",
+      "op",
+      "--key",
+      "op.key",
+      "--secret-file",
+      "s",
+      "--allow-private",
+    ],
+    ["list", "--json"],
+    ["deliveries", "3", "--limit", "5", "--key", "op.key", "--as", "op"],
+    ["remove", "3", "--as", "op", "--key", "op.key"],
+  ],
 };
 
 /** Command lines the fast parser leaves to commander (help, usage errors). */
@@ -195,6 +212,8 @@ const LEFT: [string, string[]][] = [
   ["access", ["bob", "extra"]],
   ["key-events", []],
   ["agents", ["--json=yes"]],
+  ["webhook", []],
+  ["webhook", ["deliveries", "3", "--limit", "x"]],
 ];
 
 describe("the fast command-line parser", () => {

@@ -36,7 +36,8 @@ export type MessageMethods = Pick<
   flush(): void;
 };
 
-interface MessageRow {
+/** A row of the messages table. */
+export interface MessageRow {
   id: number;
   channel: string;
   sender: string;
@@ -48,10 +49,12 @@ interface MessageRow {
   sig_nonce: string | null;
 }
 
-const MESSAGE_COLUMNS =
+/** The columns of MessageRow, for SELECTs. */
+export const MESSAGE_COLUMNS =
   "id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce";
 
-function toMessage(r: MessageRow): MessageRecord {
+/** A messages row as a MessageRecord. */
+export function toMessage(r: MessageRow): MessageRecord {
   return {
     id: r.id,
     channel: r.channel,
