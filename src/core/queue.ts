@@ -17,7 +17,7 @@ import { createMaintenance, MAINTENANCE_INTERVAL_MS, type RetentionPolicy } from
 import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { streamMessages } from "./stream.js";
-import type { Delivered, SendInput, SendResult } from "./types.js";
+import type { SendInput, SendResult } from "./types.js";
 import { createWebhooks } from "./webhooks.js";
 
 /** Seconds a read refused by a full answer budget is asked to wait before it retries. */
