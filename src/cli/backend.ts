@@ -21,6 +21,7 @@ import type {
   ChannelInfo,
   Delivered,
   KeyEventInfo,
+  SeekTarget,
   SendResult,
 } from "../core/types.js";
 import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
@@ -45,6 +46,11 @@ export interface Backend {
   ack(agent: string, messages: Pick<Delivered, "id" | "channel">[], key?: KeyObject): Promise<void>;
   /** `ack` of one id given by a user: refused beyond the channel's last message; the watermark after. */
   ackTo(channel: string, agent: string, id: number, key?: KeyObject): Promise<number>;
+  /**
+   * Sets `agent`'s watermark on `channel` to `to`, also back; `proof` is the agent's key, or an
+   * operator's key and name (`proof.agent`). Resolves to the watermark as it now is.
+   */
+  seek(channel: string, agent: string, to: SeekTarget, proof?: CallerProof): Promise<number>;
   /** `proof` (caller's key and name) is what a secure server needs; the local database needs none. */
   channels(proof?: CallerProof): Promise<ChannelInfo[]>;
   agents(proof?: CallerProof): Promise<AgentInfo[]>;
@@ -136,6 +142,8 @@ export async function openBackend(config: Config): Promise<Backend> {
       queue.ackDelivered(await queue.proveKey(agent, key), agent, messages),
     ackTo: async (channel, agent, id, key) =>
       queue.ack(await queue.proveKey(agent, key), { channel, agent, id }),
+    seek: async (channel, agent, to, proof) =>
+      queue.seek(await queue.proveKey(proof?.agent ?? agent, proof?.key), { channel, agent, to }),
     channels: () => queue.channels(LOCAL),
     agents: () => queue.agents(LOCAL),
     accessRules: (_proof, agent) => queue.accessRules(LOCAL, agent),

@@ -36,6 +36,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["send-batch", () => import("./commands/send-batch.js")],
   ["read", () => import("./commands/read.js")],
   ["ack", () => import("./commands/ack.js")],
+  ["seek", () => import("./commands/seek.js")],
   ["channels", () => import("./commands/channels.js")],
   ["seed", () => import("./commands/seed.js")],
   ["import", () => import("./commands/import.js")],

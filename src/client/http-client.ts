@@ -270,6 +270,20 @@ export function createHttpClient(o: HttpClientOptions) {
       return typeof r?.watermark === "number" ? r.watermark : id;
     },
 
+    /**
+     * POST /seek: sets `agent`'s watermark on `channel` to `to` (an id, "start" or "end"), also back;
+     * `proof` is the agent's own, or an operator's. Resolves to the watermark the server reports.
+     */
+    async seek(
+      channel: string,
+      agent: string,
+      to: number | "start" | "end",
+      proof?: { key: KeyObject; agent: string },
+    ): Promise<number> {
+      const r = await call<{ watermark: number }>("POST", "/seek", { channel, agent, to }, proof);
+      return r.watermark;
+    },
+
     /** GET /channels, every page; secure servers need `proof` (the caller's key and name). */
     channels: (proof?: { key: KeyObject; agent: string }): Promise<ChannelInfo[]> =>
       allPages("/channels", proof),

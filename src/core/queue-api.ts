@@ -23,6 +23,7 @@ import type {
   RequestProof,
   RevocationInput,
   RotationInput,
+  SeekRequest,
   SendInput,
   SendResult,
 } from "./types.js";
@@ -54,6 +55,13 @@ export interface QueueMessages {
    * as it now is. An id beyond the channel's last message is refused: it would skip messages not yet sent.
    */
   ack(caller: Caller, a: AckRequest): Promise<number>;
+  /**
+   * Sets `r.agent`'s watermark on `r.channel` to an id, the start or the end, forward or back, and
+   * resolves to it; an id beyond the channel's last message is refused. In secure mode `caller` must be
+   * that agent, proven (and may read the channel), or a proven, active operator. Reported as an admin
+   * event (who, whose, from → to).
+   */
+  seek(caller: Caller, r: SeekRequest): Promise<number>;
   /** Acknowledges everything in `messages` as read by `agent` (the CLI calls this after printing them). */
   ackDelivered(caller: Caller, agent: string, messages: Pick<Delivered, "id" | "channel">[]): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { createListings } from "./listings.js";
 import { createMaintenance, MAINTENANCE_INTERVAL_MS, type RetentionPolicy } from "./maintenance.js";
 import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
+import { createSeek } from "./seek.js";
 import { streamMessages } from "./stream.js";
 import type { SendInput, SendResult } from "./types.js";
 import { createWebhooks } from "./webhooks.js";
@@ -70,7 +71,7 @@ export function createQueue(options: QueueOptions): Queue {
   // An operator's revoke, rotate or access change made here sends proven waiters back to re-check their
   // caller; changes made by other processes reach the hub through the store's access version.
   security.listen((e) => {
-    if (e.type === "admin" && e.action !== "register") hub.recheck();
+    if (e.type === "admin" && e.action !== "register" && e.action !== "seek") hub.recheck();
   });
   const identity: Identity = createIdentity({
     store,
@@ -285,6 +286,8 @@ export function createQueue(options: QueueOptions): Queue {
       await store.advanceWatermark(a.agent, a.channel, a.id);
       return a.id;
     },
+
+    ...createSeek({ store, hub, identity, security, checkReader, checkOperator }),
 
     async ackDelivered(caller, agent, messages) {
       if (messages.length === 0) return;

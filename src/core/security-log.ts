@@ -31,7 +31,7 @@ export type SecurityEventType =
   | "access_denied"
   /** The HTTP face refused a request for its rate or its number of waiting reads. */
   | "rate_limited"
-  /** An operator changed identities or access (register, revoke, rotate, grant, deny). */
+  /** An operator changed identities or access (register, revoke, rotate, grant, deny, unset), or a watermark was moved (seek). */
   | "admin"
   /** Events of one source not written for its budget (one summary per source and window). */
   | "dropped"
@@ -55,6 +55,12 @@ export interface SecurityEvent {
   channel?: string;
   /** The operator of an admin action. */
   operator?: string;
+  /** Of a seek: who moved the watermark (the agent itself, or an operator). */
+  by?: string;
+  /** Of a seek: the watermark before. */
+  from?: number;
+  /** Of a seek: the watermark after. */
+  to?: number;
   /** Where the request came from, when the face knows it. */
   remote?: string;
   /** Of a `dropped` summary: how many events of `remote` were not written. */

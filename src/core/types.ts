@@ -153,6 +153,17 @@ export interface AckRequest {
   id: number;
 }
 
+/** Where a seek moves a watermark: a message id, "start" (nothing read) or "end" (everything read). */
+export type SeekTarget = number | "start" | "end";
+
+/** A seek: `agent`'s watermark on `channel` moves to what `to` names, forward or back. */
+export interface SeekRequest {
+  channel: string;
+  /** Whose watermark moves. */
+  agent: string;
+  to: SeekTarget;
+}
+
 /** GET /health. */
 export interface Health {
   status: "ok";

@@ -104,6 +104,7 @@ export interface RateLimitOptions {
 const PROOF_ROUTES: ReadonlySet<string> = new Set([
   "GET /messages",
   "POST /ack",
+  "POST /seek",
   "GET /stream",
   "GET /channels",
   "GET /agents",

@@ -75,6 +75,15 @@ export const ackBody = z.object({
   id: z.int().min(0),
 });
 
+/** POST /seek: `to` is a message id, "start" or "end". */
+export const seekBody = z.object({
+  channel: z.string(),
+  agent: z.string(),
+  to: z.union([z.int().min(0), z.enum(["start", "end"])], {
+    error: (issue) => (issue.input === undefined ? "is required" : "must be a message id, start or end"),
+  }),
+});
+
 const flag = z
   .enum(["true", "false", "1", "0"])
   .optional()

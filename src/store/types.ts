@@ -169,6 +169,13 @@ export interface Store {
   getWatermarks(agent: string, channels: string[]): Promise<Map<string, number>>;
   /** Moves a watermark forward to `id`; never moves it back. */
   advanceWatermark(agent: string, channel: string, id: number): Promise<void>;
+  /**
+   * Sets a watermark to `id`, forward or back (a seek), in order with the advances made before it.
+   * 0 means nothing read.
+   */
+  setWatermark(agent: string, channel: string, id: number): Promise<void>;
+  /** Id of the newest message of `channel`, 0 when it has none. */
+  channelLastId(channel: string): Promise<number>;
   /** Channels with message counts, newest activity first. */
   listChannels(page?: ListPage<number>): Promise<ChannelSummary[]>;
   /** Channels with messages after `afterId`, and the highest id stored. */
@@ -199,6 +206,11 @@ export interface Store {
   listKeyEvents(name: string): Promise<KeyEvent[]>;
   /** Adds or replaces rules (one per agent, pattern and permission) in one transaction; bumps the access version. */
   putAccessRules(rules: AccessRule[]): Promise<void>;
+  /**
+   * Removes the rules of `agent` on exactly `pattern` for each of `permissions`, in one transaction, and
+   * bumps the access version when any was removed; resolves to the rules removed.
+   */
+  removeAccessRules(agent: string, pattern: string, permissions: Permission[]): Promise<AccessRule[]>;
   /** The rules of one agent, or of every agent when `agent` is omitted. */
   listAccessRules(agent?: string): Promise<AccessRule[]>;
   /**

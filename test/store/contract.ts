@@ -493,6 +493,31 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.equal((await store.getWatermarks("carol", ["general"])).get("general"), 9);
       });
 
+      it("are set forward or back by setWatermark, in order with the advances before it", async () => {
+        await store.advanceWatermark("carol", "general", 9);
+        await store.setWatermark("carol", "general", 3);
+        assert.equal((await store.getWatermarks("carol", ["general"])).get("general"), 3);
+        // Made in one turn: the seek lands after the advance, the advance after it moves on from there.
+        await Promise.all([
+          store.advanceWatermark("carol", "general", 12),
+          store.setWatermark("carol", "general", 0),
+          store.advanceWatermark("carol", "general", 2),
+        ]);
+        assert.equal((await store.getWatermarks("carol", ["general"])).get("general"), 2);
+        await store.setWatermark("erin", "build", 7);
+        assert.equal((await store.getWatermarks("erin", ["build"])).get("build"), 7);
+        assert.equal((await store.getWatermarks("carol", ["build"])).get("build"), 0);
+      });
+
+      it("knows the newest id of each channel", async () => {
+        assert.equal(await store.channelLastId("general"), 0);
+        const a = await appendOne(msg("general", "a"));
+        const b = await appendOne(msg("build", "b"));
+        assert.equal(await store.channelLastId("general"), a);
+        assert.equal(await store.channelLastId("build"), b);
+        assert.equal(await store.channelLastId("none"), 0);
+      });
+
       it("answers many look-ups made at once, each with its own agent's positions", async () => {
         for (let i = 0; i < 300; i++) await store.advanceWatermark(`w${i}`, i % 2 ? "odd" : "even", i + 1);
         const asked = Array.from({ length: 400 }, (_, i) =>

@@ -99,6 +99,32 @@ export function describeSecurity(ctx: SecurityContractContext): void {
       assert.deepEqual(await s.listAccessRules("nobody"), []);
     });
 
+    it("removes the rules of one agent, pattern and permission, and only those", async () => {
+      const s = ctx.store();
+      await s.putAccessRules([
+        rule(),
+        rule({ permission: "write", effect: "deny" }),
+        rule({ pattern: "ops-*" }),
+        rule({ agent: "bob" }),
+      ]);
+      const v0 = await s.accessVersion();
+      assert.deepEqual(await s.removeAccessRules("herald", rule().pattern, ["read"]), [rule()]);
+      const v1 = await s.accessVersion();
+      assert.notEqual(v1, v0);
+      assert.deepEqual(
+        (await s.listAccessRules("herald")).map((r) => [r.pattern, r.permission]),
+        [
+          ["ops-*", "read"],
+          [rule().pattern, "write"],
+        ],
+      );
+      assert.deepEqual(await s.removeAccessRules("herald", "nothing", ["read", "write"]), []);
+      assert.equal(await s.accessVersion(), v1);
+      const both = await s.removeAccessRules("herald", rule().pattern, ["read", "write"]);
+      assert.deepEqual(both, [rule({ permission: "write", effect: "deny" })]);
+      assert.equal((await s.listAccessRules("bob")).length, 1);
+    });
+
     it("changes the access version with every change, and only then", async () => {
       const s = ctx.store();
       const v0 = await s.accessVersion();

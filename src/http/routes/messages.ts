@@ -1,4 +1,4 @@
-// Message routes: POST /send, POST /send/batch, GET /messages (optionally a long-poll), POST /ack.
+// Message routes: POST /send, POST /send/batch, GET /messages (optionally a long-poll), POST /ack, POST /seek.
 import type { FastifyInstance } from "fastify";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
@@ -8,7 +8,7 @@ import { answerMessages, holdAnswer } from "../answer-writer.js";
 import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
-import { ackBody, parseSendBatchBody, parseSendBody, readQuery } from "../schemas.js";
+import { ackBody, parseSendBatchBody, parseSendBody, readQuery, seekBody } from "../schemas.js";
 
 /** What the message routes need. */
 export interface MessageRouteContext {
@@ -84,6 +84,13 @@ export function registerMessageRoutes(
     const b = validate(ackBody, request.body, "body");
     const caller = await callerOf(request, queue);
     const watermark = await queue.ack(caller, { channel: b.channel, agent: b.agent, id: b.id });
+    return { ok: true, watermark };
+  });
+
+  app.post("/seek", async (request) => {
+    const b = validate(seekBody, request.body, "body");
+    const caller = await callerOf(request, queue);
+    const watermark = await queue.seek(caller, { channel: b.channel, agent: b.agent, to: b.to });
     return { ok: true, watermark };
   });
 }

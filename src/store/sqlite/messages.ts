@@ -27,6 +27,8 @@ export type MessageMethods = Pick<
   | "countAfter"
   | "getWatermarks"
   | "advanceWatermark"
+  | "setWatermark"
+  | "channelLastId"
   | "listChannels"
   | "changesSince"
   | "useProof"
@@ -86,6 +88,8 @@ interface WatermarkMove {
   agent: string;
   channel: string;
   id: number;
+  /** A seek: set to `id` even when that is backwards. */
+  set?: boolean;
 }
 
 interface WatermarkQuery {
@@ -117,6 +121,10 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     advance: db.prepare(
       "INSERT INTO watermarks (agent, channel, last_id) VALUES (?, ?, ?) ON CONFLICT (agent, channel) DO UPDATE SET last_id = MAX(COALESCE(last_id, 0), excluded.last_id)",
     ),
+    setMark: db.prepare(
+      "INSERT INTO watermarks (agent, channel, last_id) VALUES (?, ?, ?) ON CONFLICT (agent, channel) DO UPDATE SET last_id = excluded.last_id",
+    ),
+    channelTop: db.prepare("SELECT MAX(id) FROM messages WHERE channel = ?").pluck(),
     // The summary kept by migration 004's triggers, newest activity first through its top_id index.
     channels: db.prepare(
       "SELECT channel, count, last_at AS last, top_id AS top FROM channel_summary WHERE top_id < ? ORDER BY top_id DESC LIMIT ?",
@@ -229,7 +237,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
   });
 
   const advanceAll = db.transaction((batch: WatermarkMove[]) => {
-    for (const m of batch) stmt.advance.run(m.agent, m.channel, m.id);
+    for (const m of batch) (m.set ? stmt.setMark : stmt.advance).run(m.agent, m.channel, m.id);
   });
   const moves = createBatcher<WatermarkMove, void>({
     schedule: setImmediate,
@@ -330,6 +338,14 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     advanceWatermark(agent, channel, id) {
       if (o.isClosed()) return closedError();
       return moves.push({ agent, channel, id });
+    },
+    setWatermark(agent, channel, id) {
+      if (o.isClosed()) return closedError();
+      // Through the same batch as advances, so a seek lands after the advances made before it.
+      return moves.push({ agent, channel, id, set: true });
+    },
+    async channelLastId(channel) {
+      return (stmt.channelTop.get(channel) as number | null) ?? 0;
     },
     async listChannels(page): Promise<ChannelSummary[]> {
       const rows = stmt.channels.all(page?.after ?? Number.MAX_SAFE_INTEGER, page?.limit ?? -1) as {

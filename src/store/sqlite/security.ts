@@ -2,7 +2,7 @@
 // access rules, with a version counter bumped by every revocation, rotation and rule change, which other
 // processes watch (migration 003_security.sql).
 import type Database from "better-sqlite3";
-import type { AccessRule, KeyEvent, Store } from "../types.js";
+import type { AccessRule, KeyEvent, Permission, Store } from "../types.js";
 
 /** What the security methods need from the store that owns the connection. */
 export interface SecurityStoreOptions {
@@ -14,7 +14,13 @@ export interface SecurityStoreOptions {
 /** The Store methods this file implements. */
 export type SecurityMethods = Pick<
   Store,
-  "revokeAgent" | "rotateKey" | "listKeyEvents" | "putAccessRules" | "listAccessRules" | "accessVersion"
+  | "revokeAgent"
+  | "rotateKey"
+  | "listKeyEvents"
+  | "putAccessRules"
+  | "removeAccessRules"
+  | "listAccessRules"
+  | "accessVersion"
 >;
 
 interface KeyEventRow {
@@ -61,6 +67,9 @@ export function createSecurityMethods({ db, fail }: SecurityStoreOptions): Secur
     putRule: db.prepare(
       "INSERT INTO access_rules (agent, pattern, permission, effect, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent, pattern, permission) DO UPDATE SET effect = excluded.effect, set_by = excluded.set_by, set_at = excluded.set_at",
     ),
+    takeRule: db.prepare(
+      "DELETE FROM access_rules WHERE agent = ? AND pattern = ? AND permission = ? RETURNING *",
+    ),
     bump: db.prepare("UPDATE access_version SET version = version + 1 WHERE id = 1"),
     version: db.prepare("SELECT version FROM access_version WHERE id = 1").pluck(),
     rulesOf: db.prepare("SELECT * FROM access_rules WHERE agent = ? ORDER BY pattern, permission"),
@@ -84,6 +93,15 @@ export function createSecurityMethods({ db, fail }: SecurityStoreOptions): Secur
   const putRules = db.transaction((rules: AccessRule[]): void => {
     for (const r of rules) stmt.putRule.run(r.agent, r.pattern, r.permission, r.effect, r.setBy, r.setAt);
     stmt.bump.run();
+  });
+  const removeRules = db.transaction((agent: string, pattern: string, permissions: Permission[]) => {
+    const removed: AccessRule[] = [];
+    for (const p of permissions) {
+      const row = stmt.takeRule.get(agent, pattern, p) as RuleRow | undefined;
+      if (row) removed.push(toRule(row));
+    }
+    if (removed.length > 0) stmt.bump.run();
+    return removed;
   });
 
   return {
@@ -117,6 +135,13 @@ export function createSecurityMethods({ db, fail }: SecurityStoreOptions): Secur
         putRules.immediate(rules);
       } catch (e) {
         fail(e);
+      }
+    },
+    async removeAccessRules(agent, pattern, permissions) {
+      try {
+        return removeRules.immediate(agent, pattern, permissions);
+      } catch (e) {
+        return fail(e);
       }
     },
     async listAccessRules(agent) {
