@@ -27,6 +27,7 @@ import type {
 import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
 import {
   accessRuleFromWire,
+  accessUnsetFromWire,
   registrationFromWire,
   revocationFromWire,
   rotationFromWire,
@@ -62,8 +63,8 @@ export interface Backend {
   revoke(body: ReturnType<typeof signRevocation>): Promise<string>;
   /** Rotates a key with an operator-signed body. */
   rotate(body: ReturnType<typeof signRotation>): Promise<string>;
-  /** Grants or denies channel access with an operator-signed body. */
-  setAccess(effect: "grant" | "deny", body: ReturnType<typeof signAccessRule>): Promise<string>;
+  /** Grants or denies channel access, or removes a rule (unset), with an operator-signed body. */
+  setAccess(effect: "grant" | "deny" | "unset", body: ReturnType<typeof signAccessRule>): Promise<string>;
   /** Adds a webhook with an operator-signed body. */
   addWebhook(body: ReturnType<typeof signWebhookAdd>): Promise<{ id: number; message: string }>;
   /** Removes or re-enables a webhook with an operator-signed body. */
@@ -158,7 +159,10 @@ export async function openBackend(config: Config): Promise<Backend> {
     agentCard: () => queue.agentCard(),
     revoke: (b) => queue.revoke(revocationFromWire(b)),
     rotate: (b) => queue.rotate(rotationFromWire(b)),
-    setAccess: (effect, b) => queue.setAccessRule(accessRuleFromWire(effect, b)),
+    setAccess: (effect, b) =>
+      effect === "unset"
+        ? queue.unsetAccessRule(accessUnsetFromWire(b))
+        : queue.setAccessRule(accessRuleFromWire(effect, b)),
     register: (b) => queue.register(registrationFromWire(b)),
     close: () => queue.close(),
   };
@@ -180,21 +184,24 @@ export async function openLocalQueue(config: Config, command: string) {
 
 /** Opens config.dbPath as a queue; says so on stderr when that creates a new database (a typo'd path shows). */
 async function openDatabaseQueue(config: Config) {
-  const [{ createSqliteStore }, { createQueue }] = await Promise.all([
+  const [{ createSqliteStore }, { createQueue }, { LOCAL_SOURCE }] = await Promise.all([
     import("../store/sqlite/index.js"),
     import("../core/queue.js"),
+    import("../core/security-budget.js"),
   ]);
   const isNew = config.dbPath !== ":memory:" && !existsSync(config.dbPath);
+  // Operator actions and refusals made here are written to _security like those over HTTP (local
+  // callers share one budget), so operators see what happened on the database whichever face did it.
   const queue = createQueue({
     ...queueOptionsOf(config),
-    // No _security writes here: whoever runs the CLI on the database file already has full access to it.
-    securityEventsPerSecond: 0,
     store: createSqliteStore({
       path: config.dbPath,
       sync: config.sync,
       onWarning: (m) => process.stderr.write(`el-ipc: warning: ${m}\n`),
     }),
   });
+  // Events made here say so: `remote: "local"` (the CLI's one shared budget) instead of an address.
+  queue.setSecuritySource(() => LOCAL_SOURCE);
   if (isNew && existsSync(config.dbPath)) {
     process.stderr.write(`el-ipc: created a new database at ${config.dbPath}\n`);
   }

@@ -1,5 +1,6 @@
 // The shape of the el-ipc command line: the program's global options and every command, each loaded only
 // when it is named (or for the help listing).
+import { defaultDbPath } from "../config.js";
 import { VERSION } from "../core/version.js";
 import type { CommandSpec, OptionSpec } from "./command.js";
 
@@ -20,7 +21,8 @@ export const PROGRAM: ProgramSpec = {
   options: [
     {
       flags: "--db <path>",
-      description: "SQLite database (default IPC_DB_PATH or ~/.local/share/el-ipc/ipc.db)",
+      // Where this user's database really is: XDG_DATA_HOME and HOME as they are set now.
+      description: `SQLite database (default IPC_DB_PATH, else ${defaultDbPath(process.env)})`,
     },
     {
       flags: "--server <url>",
@@ -46,6 +48,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["rotate", () => import("./commands/rotate.js")],
   ["grant", () => import("./commands/grant.js")],
   ["deny", () => import("./commands/deny.js")],
+  ["unset", () => import("./commands/unset.js")],
   ["access", () => import("./commands/access.js")],
   ["key-events", () => import("./commands/key-events.js")],
   ["agents", () => import("./commands/agents.js")],

@@ -319,8 +319,8 @@ export function createHttpClient(o: HttpClientOptions) {
     async rotate(body: Record<string, unknown>): Promise<string> {
       return (await call<{ message: string }>("POST", "/rotate", body)).message;
     },
-    /** POST /grant or /deny with an operator-signed body (see signAccessRule). */
-    async setAccess(effect: "grant" | "deny", body: Record<string, unknown>): Promise<string> {
+    /** POST /grant, /deny or /unset with an operator-signed body (see signAccessRule). */
+    async setAccess(effect: "grant" | "deny" | "unset", body: Record<string, unknown>): Promise<string> {
       return (await call<{ message: string }>("POST", `/${effect}`, body)).message;
     },
     /** POST /webhooks with an operator-signed body (see signWebhookAdd). */

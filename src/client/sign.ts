@@ -136,11 +136,11 @@ export function signRotation(
 /** Permissions as written in an access rule body and its signed form. */
 export type PermissionList = "read" | "write" | "read,write";
 
-/** The body of POST /grant or POST /deny, signed by the operator's key. */
+/** The body of POST /grant, POST /deny or POST /unset, signed by the operator's key. */
 export function signAccessRule(
   operatorKey: KeyObject,
   r: {
-    effect: "grant" | "deny";
+    effect: "grant" | "deny" | "unset";
     operator: string;
     agent: string;
     pattern: string;

@@ -6,7 +6,7 @@ import { IpcError } from "./errors.js";
 import type { Identity } from "./identity.js";
 import { checkName } from "./limits.js";
 import { SECURITY_CHANNEL, type SecurityLog } from "./security-log.js";
-import type { AccessRuleInput, Principal } from "./types.js";
+import type { AccessRuleInput, AccessUnsetInput, Principal } from "./types.js";
 
 /** What an agent wants to do with a channel. */
 export type Operation = Permission;
@@ -59,14 +59,34 @@ export function decide(
   return best?.effect;
 }
 
-/** Checks a rule pattern: a channel name, or a (possibly empty) name prefix followed by `*`. */
+/**
+ * Checks a rule pattern: a channel name, or a (possibly empty) name prefix followed by `*`. A `*`
+ * anywhere else (`rev*ew`) would be stored as a literal name that matches nothing meant: refused.
+ */
 export function checkPattern(pattern: unknown): string {
   if (typeof pattern !== "string" || pattern.length === 0) {
     throw new IpcError("invalid_argument", "pattern is required: a channel name, or a prefix followed by *");
   }
   if (pattern === "*") return pattern;
-  checkName("channel", pattern.endsWith("*") ? pattern.slice(0, -1) : pattern);
+  const name = pattern.endsWith("*") ? pattern.slice(0, -1) : pattern;
+  if (name.includes("*")) {
+    throw new IpcError(
+      "invalid_argument",
+      `pattern '${pattern}' has a * before its end; * may only end a pattern (a prefix followed by *)`,
+    );
+  }
+  checkName("channel", name);
   return pattern;
+}
+
+/** Checks the permissions of a rule body: read, write or both, each once; returns them in that order. */
+function checkPermissions(permissions: unknown): Permission[] {
+  if (!Array.isArray(permissions) || permissions.some((p) => p !== "read" && p !== "write")) {
+    throw new IpcError("invalid_argument", "permissions must be read, write or both");
+  }
+  const out = (["read", "write"] as const).filter((p) => permissions.includes(p));
+  if (out.length === 0) throw new IpcError("invalid_argument", "give read, write or both");
+  return out;
 }
 
 /** Memoizes an async lookup for the length of one call. */
@@ -131,6 +151,29 @@ export function createAccess(o: AccessOptions) {
     return `${agent} may not ${op} ${channel} (${how})`;
   }
 
+  /** Secure mode: a message to `@name` needs `name` to be an active agent, or it would never be read. */
+  async function checkInboxOwner(sender: string, inbox: string): Promise<void> {
+    const owner = inbox.slice(1);
+    const rec = await o.store.getAgent(owner);
+    const ctx = { action: "write", agent: sender, channel: inbox };
+    if (!rec) {
+      throw o.security.refuse(
+        "access_denied",
+        "not_found",
+        `${inbox} is nobody's inbox: no agent '${owner}' is registered`,
+        ctx,
+      );
+    }
+    if (rec.revokedAt !== null) {
+      throw o.security.refuse(
+        "access_denied",
+        "forbidden",
+        `${inbox} takes no messages: agent '${owner}' has been revoked`,
+        ctx,
+      );
+    }
+  }
+
   return {
     /**
      * Refuses (forbidden, reported) unless `agent` may `op` every one of `channels`; see `refusal` for
@@ -144,6 +187,9 @@ export function createAccess(o: AccessOptions) {
     ): Promise<void> {
       const rules = once(() => rulesOf(agent));
       for (const channel of typeof channels === "string" ? [channels] : channels) {
+        if (op === "write" && principal !== null && channel.startsWith("@")) {
+          await checkInboxOwner(agent, channel);
+        }
         const why = await refusal(principal, agent, channel, op, rules);
         if (why !== undefined) {
           throw o.security.refuse("access_denied", "forbidden", why, { action: op, agent, channel });
@@ -174,11 +220,7 @@ export function createAccess(o: AccessOptions) {
       }
       const agent = checkName("agent", r.agent);
       const pattern = checkPattern(r.pattern);
-      if (!Array.isArray(r.permissions) || r.permissions.some((p) => p !== "read" && p !== "write")) {
-        throw new IpcError("invalid_argument", "permissions must be read, write or both");
-      }
-      const permissions = (["read", "write"] as const).filter((p) => r.permissions.includes(p));
-      if (permissions.length === 0) throw new IpcError("invalid_argument", "give read, write or both");
+      const permissions = checkPermissions(r.permissions);
       const { operator, guard } = await o.identity.verifyOperator(r.effect, agent, r, (f) =>
         accessRuleBytes({
           effect: r.effect,
@@ -212,6 +254,44 @@ export function createAccess(o: AccessOptions) {
         })),
       );
       const message = `Operator '${operator.name}' ${r.effect === "grant" ? "granted" : "denied"} ${agent} ${permissions.join(" and ")} on '${pattern}'`;
+      o.security.report({ ...ctx, type: "admin", message });
+      return message;
+    },
+
+    /**
+     * Removes an agent's grant or deny rules on exactly `pattern` for the permissions given, under an
+     * operator's signature; channels the pattern matched fall back to the next rule or the default.
+     * Refused (not_found) when no such rule is set.
+     */
+    async unsetRule(r: AccessUnsetInput): Promise<string> {
+      const agent = checkName("agent", r.agent);
+      const pattern = checkPattern(r.pattern);
+      const permissions = checkPermissions(r.permissions);
+      const { operator, guard } = await o.identity.verifyOperator("unset", agent, r, (f) =>
+        accessRuleBytes({
+          effect: "unset",
+          operator: r.operator,
+          agent,
+          pattern,
+          permissions: permissions.join(","),
+          timestamp: f.signedAt,
+          nonce: f.nonce,
+        }),
+      );
+      const set = (await o.store.listAccessRules(agent)).filter(
+        (rule) => rule.pattern === pattern && permissions.includes(rule.permission),
+      );
+      if (set.length === 0) {
+        throw new IpcError(
+          "not_found",
+          `${agent} has no ${permissions.join(" or ")} rule on '${pattern}' to remove (el-ipc access ${agent} lists them)`,
+        );
+      }
+      const ctx = { action: "unset", operator: operator.name, agent, channel: pattern };
+      await o.identity.consume(guard, "unset", ctx);
+      const removed = await o.store.removeAccessRules(agent, pattern, permissions);
+      const what = removed.map((rule) => `${rule.effect} ${rule.permission}`).join(", ");
+      const message = `Operator '${operator.name}' removed ${agent}'s rule${removed.length === 1 ? "" : "s"} on '${pattern}' (${what})`;
       o.security.report({ ...ctx, type: "admin", message });
       return message;
     },

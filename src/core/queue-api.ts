@@ -12,6 +12,7 @@ import type { StreamRequest } from "./stream.js";
 import type {
   AccessRuleInfo,
   AccessRuleInput,
+  AccessUnsetInput,
   AckRequest,
   AgentInfo,
   ChannelInfo,
@@ -117,6 +118,11 @@ export interface QueueAdministration {
   rotate(r: RotationInput): Promise<string>;
   /** Grants or denies an agent read and/or write on a channel pattern, under an operator's signature. */
   setAccessRule(r: AccessRuleInput): Promise<string>;
+  /**
+   * Removes an agent's rules on exactly one pattern, under an operator's signature (el-ipc/unset/v1);
+   * not_found when no such rule is set.
+   */
+  unsetAccessRule(r: AccessUnsetInput): Promise<string>;
   /**
    * The channel access rules, of one agent or of all, ordered by agent, pattern and permission. In
    * secure mode `caller` must be a proven, active operator or the local process.

@@ -324,6 +324,7 @@ export function createQueue(options: QueueOptions): Queue {
     revoke: (r) => identity.revoke(r),
     rotate: (r) => identity.rotate(r),
     setAccessRule: (r) => access.setRule(r),
+    unsetAccessRule: (r) => access.unsetRule(r),
     ...createAdminViews({ store, checkOperator }),
     ...createWebhooks({ store, identity, security, clock, checkOperator }),
     onSecurityEvent: (listener) => security.listen(listener),

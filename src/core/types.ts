@@ -201,3 +201,12 @@ export interface AccessRuleInput extends OperatorSigned {
   /** Which permissions the rule sets (at least one). */
   permissions: ("read" | "write")[];
 }
+
+/** An operator-signed removal of an agent's rules on one pattern (`el-ipc unset`). */
+export interface AccessUnsetInput extends OperatorSigned {
+  agent: string;
+  /** Exactly the pattern the rule was set on. */
+  pattern: string;
+  /** Whose rules to remove (at least one). */
+  permissions: ("read" | "write")[];
+}

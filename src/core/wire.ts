@@ -2,6 +2,7 @@
 // HTTP routes and the CLI's local backend both receive these bodies, so the mapping lives here once.
 import type {
   AccessRuleInput,
+  AccessUnsetInput,
   OperatorSigned,
   RegistrationInput,
   RevocationInput,
@@ -67,13 +68,17 @@ export function rotationFromWire(
   return { name: b.name, publicKey: b.public_key, ...operatorSigned(b) };
 }
 
-/** POST /grant or /deny body → AccessRuleInput; `permissions` travels as "read", "write" or "read,write". */
-export function accessRuleFromWire(
-  effect: "grant" | "deny",
-  b: WireOperatorSigned & { agent: string; pattern: string; permissions: string },
-): AccessRuleInput {
+/** A grant, deny or unset body as it travels; `permissions` is "read", "write" or "read,write". */
+type WireAccessRule = WireOperatorSigned & { agent: string; pattern: string; permissions: string };
+
+/** POST /grant or /deny body → AccessRuleInput. */
+export function accessRuleFromWire(effect: "grant" | "deny", b: WireAccessRule): AccessRuleInput {
+  return { effect, ...accessUnsetFromWire(b) };
+}
+
+/** POST /unset body → AccessUnsetInput. */
+export function accessUnsetFromWire(b: WireAccessRule): AccessUnsetInput {
   return {
-    effect,
     agent: b.agent,
     pattern: b.pattern,
     permissions: b.permissions.split(",") as ("read" | "write")[],

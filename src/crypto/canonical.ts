@@ -102,10 +102,10 @@ export function rotationBytes(r: RotationFields): Buffer {
   );
 }
 
-/** Fields of an operator-signed channel access rule (grant or deny). */
+/** Fields of an operator-signed channel access rule (grant or deny) or its removal (unset). */
 export interface AccessRuleFields {
-  /** `grant` allows, `deny` refuses. */
-  effect: "grant" | "deny";
+  /** `grant` allows, `deny` refuses, `unset` removes the rule set on exactly this pattern. */
+  effect: "grant" | "deny" | "unset";
   operator: string;
   agent: string;
   /** A channel name, or a prefix followed by `*`. */
@@ -116,7 +116,7 @@ export interface AccessRuleFields {
   nonce: string;
 }
 
-/** Access rule form: `el-ipc/grant/v1` or `el-ipc/deny/v1`, then one field per line. */
+/** Access rule form: `el-ipc/grant/v1`, `el-ipc/deny/v1` or `el-ipc/unset/v1`, then one field per line. */
 export function accessRuleBytes(r: AccessRuleFields): Buffer {
   return Buffer.from(
     `el-ipc/${r.effect}/v1\n${r.operator}\n${r.agent}\n${r.pattern}\n${r.permissions}\n${r.timestamp}\n${r.nonce}`,

@@ -1,6 +1,6 @@
 // `el-ipc grant <agent> <pattern> [--read] [--write] --as <operator> --key <file>`: allows an agent to read
 // and/or write the channels a pattern matches (a name, or a prefix followed by *), signed by an operator.
-// `deny` (deny.ts) shares this file's code.
+// `deny` (deny.ts) and `unset` (unset.ts) share this file's code.
 import { type PermissionList, signAccessRule } from "../../client/sign.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";
@@ -14,12 +14,22 @@ export interface AccessOptions {
   key: string;
 }
 
-/** The command line of `grant` or `deny`. */
-export function accessCommand(effect: "grant" | "deny"): CommandSpec {
-  const verb = effect === "grant" ? "allow" : "forbid";
+/** What each command does, for its help. */
+const DESCRIPTIONS = {
+  grant: ["allow an agent to read and/or write channels, signed by an operator", "allow"],
+  deny: ["forbid an agent to read and/or write channels, signed by an operator", "forbid"],
+  unset: [
+    "remove a rule set by grant or deny on exactly that pattern, signed by an operator",
+    "remove the rule on",
+  ],
+} as const;
+
+/** The command line of `grant`, `deny` or `unset`. */
+export function accessCommand(effect: "grant" | "deny" | "unset"): CommandSpec {
+  const [description, verb] = DESCRIPTIONS[effect];
   return {
     name: effect,
-    description: `${verb} an agent to read and/or write channels, signed by an operator`,
+    description,
     arguments: [
       { name: "<agent>", description: "the agent the rule is for" },
       { name: "<pattern>", description: "a channel name, or a prefix followed by * (quote it in the shell)" },
@@ -35,9 +45,9 @@ export function accessCommand(effect: "grant" | "deny"): CommandSpec {
   };
 }
 
-/** Signs and applies one grant or deny. */
+/** Signs and applies one grant, deny or unset. */
 export async function runAccess(
-  effect: "grant" | "deny",
+  effect: "grant" | "deny" | "unset",
   agent: string,
   pattern: string,
   opts: AccessOptions,

@@ -1,10 +1,10 @@
 // `el-ipc send-batch [file]`: store many messages in one transaction, read as NDJSON (one message per
 // line) or as one JSON array, from a file or standard input.
-import { readFileSync } from "node:fs";
 import type { ClientMessage } from "../../client/http-client.js";
 import { IpcError } from "../../core/errors.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";
+import { readFileText, readStdinText } from "../input-text.js";
 import { writeOut } from "../output.js";
 
 /** Options of `send-batch`. */
@@ -32,20 +32,8 @@ export const command: CommandSpec = {
   run,
 };
 
-async function readInput(file: string | undefined): Promise<string> {
-  if (file === undefined || file === "-") {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
-  }
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new IpcError(
-      "invalid_argument",
-      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
-    );
-  }
+function readInput(file: string | undefined): Promise<string> | string {
+  return file === undefined || file === "-" ? readStdinText() : readFileText(file);
 }
 
 /** Checks one item of the input; `where` names it in errors ("line 3", "item 2"). */

@@ -1,11 +1,16 @@
-// Operator routes: POST /revoke, POST /rotate, POST /grant and POST /deny, each body carrying the operator's
+// Operator routes: POST /revoke, POST /rotate, POST /grant, POST /deny and POST /unset, each body carrying the operator's
 // signature over its canonical form (docs/PROTOCOL.md section 4), and the operator views GET /access and
 // GET /key-events (a request proof by an operator in secure mode). The core verifies and decides.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Queue } from "../../core/queue.js";
 import type { AccessRuleInfo, KeyEventInfo } from "../../core/types.js";
-import { accessRuleFromWire, revocationFromWire, rotationFromWire } from "../../core/wire.js";
+import {
+  accessRuleFromWire,
+  accessUnsetFromWire,
+  revocationFromWire,
+  rotationFromWire,
+} from "../../core/wire.js";
 import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
 import { accessQuery, keyEventsQuery } from "../schemas.js";
@@ -23,7 +28,7 @@ export const revokeBody = z.object({ name: z.string(), ...operatorSigned });
 /** POST /rotate. */
 export const rotateBody = z.object({ name: z.string(), public_key: z.string(), ...operatorSigned });
 
-/** POST /grant and POST /deny; `permissions` exactly as signed. */
+/** POST /grant, POST /deny and POST /unset; `permissions` exactly as signed. */
 export const accessBody = z.object({
   agent: z.string(),
   pattern: z.string(),
@@ -52,6 +57,12 @@ export function registerAdminRoutes(app: FastifyInstance, queue: Queue): void {
       return { ok: true, message };
     });
   }
+
+  app.post("/unset", async (request) => {
+    const b = validate(accessBody, request.body, "body");
+    const message = await queue.unsetAccessRule(accessUnsetFromWire(b));
+    return { ok: true, message };
+  });
 
   app.get("/access", async (request): Promise<AccessRuleInfo[]> => {
     const q = validate(accessQuery, request.query, "query");
