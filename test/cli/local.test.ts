@@ -23,10 +23,16 @@ describe("CLI, open mode", () => {
   const t = tempDb();
   after(() => t.cleanup());
 
-  it("send prints the reference's JSON and read returns then advances", async () => {
+  it("send prints the reference's JSON fields and duplicate, as POST /send does; read returns then advances", async () => {
     const r = await runCli(["send", "general", "alice", "hello", "world"], t.env);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, id: 1, channel: "general", signed: false });
+    assert.deepEqual(JSON.parse(r.stdout), {
+      ok: true,
+      id: 1,
+      channel: "general",
+      signed: false,
+      duplicate: false,
+    });
     const msgs = await cliJson<Msg[]>(["read", "general", "bob"], t.env);
     assert.equal(msgs.length, 1);
     const m = msgs[0] as Msg;

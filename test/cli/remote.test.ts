@@ -30,7 +30,7 @@ describe("CLI remote mode, open server", () => {
 
   it("send, read, channels and agents work over HTTP with the local output shapes", async () => {
     const sent = await cliJson(["send", "general", "alice", "over", "http"], remote);
-    assert.deepEqual(sent, { ok: true, id: 1, channel: "general", signed: false });
+    assert.deepEqual(sent, { ok: true, id: 1, channel: "general", signed: false, duplicate: false });
     const msgs = await cliJson<Msg[]>(["read", "general", "bob"], remote);
     assert.deepEqual(
       msgs.map((m) => [m.id, m.sender, m.content]),

@@ -73,7 +73,7 @@ describe("CLI send-batch (local database)", () => {
       t.env,
     );
     assert.notEqual(other.id, r.ids[0], "keys are per sender");
-    assert.equal(other.duplicate, undefined);
+    assert.equal(other.duplicate, false);
     assert.equal((await cliJson<unknown[]>(["read", "idem", "reader"], t.env)).length, 2);
   });
 

@@ -9,6 +9,7 @@ import { REPO_ROOT } from "../helpers/fixtures.js";
 
 interface LockEntry {
   version?: string;
+  hasInstallScript?: boolean;
   engines?: { node?: string } | string[];
   dev?: boolean;
   optional?: boolean;
@@ -32,5 +33,22 @@ describe("the dependency tree and Node's version", () => {
       }
     }
     assert.deepEqual(refused, []);
+  });
+
+  it("package.json's allowScripts names every locked package with an install script (npm 11 asks otherwise)", () => {
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, LockEntry>;
+    };
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      allowScripts?: Record<string, boolean>;
+    };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== "" && entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length))
+      .sort();
+    assert.ok(withScripts.includes("better-sqlite3"), "the lock lists install scripts (sanity check)");
+    // Name-only entries: the lock's integrity hashes already fix which version runs.
+    assert.deepEqual(Object.keys(pkg.allowScripts ?? {}).sort(), withScripts);
+    assert.ok(Object.values(pkg.allowScripts ?? {}).every((v) => v === true));
   });
 });

@@ -2,6 +2,7 @@
 import { IpcError } from "../../core/errors.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";
+import { readStdinText } from "../input-text.js";
 import { writeOut } from "../output.js";
 
 /** Options of `send`. */
@@ -10,10 +11,20 @@ interface SendOptions {
   dedupeKey?: string;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * The message on standard input, one trailing newline dropped (as shell command substitution does).
+ * Nothing at all is refused as a mistake (an empty pipe, a file that was not written); an empty
+ * message is still sent when asked for explicitly, with "" as the argument.
+ */
+async function messageFromStdin(): Promise<string> {
+  const text = await readStdinText();
+  if (text === "" || text === "\n") {
+    throw new IpcError(
+      "invalid_argument",
+      'standard input is empty: nothing to send (to send an empty message on purpose, give "" instead of -)',
+    );
+  }
+  return text.replace(/\n$/, "");
 }
 
 /** `send`'s command line. */
@@ -35,7 +46,7 @@ export const command: CommandSpec = {
   run,
 };
 
-/** Runs `send` and prints {"ok":true,"id":N,"channel":...,"signed":...}. */
+/** Runs `send` and prints {"ok":true,"id":N,"channel":...,"signed":...,"duplicate":...}. */
 export async function run(
   channel: string,
   from: string,
@@ -43,9 +54,7 @@ export async function run(
   opts: SendOptions,
   globals: GlobalOptions,
 ) {
-  // Like shell command substitution, one trailing newline of standard input is dropped.
-  const content =
-    words.length === 1 && words[0] === "-" ? (await readStdin()).replace(/\n$/, "") : words.join(" ");
+  const content = words.length === 1 && words[0] === "-" ? await messageFromStdin() : words.join(" ");
   const key = keyOf(opts.key);
   const r = await withBackend(globals, (b) =>
     b.send(
@@ -54,7 +63,7 @@ export async function run(
     ),
   );
   if (!Number.isSafeInteger(r.id)) throw new IpcError("internal", "server returned no message id");
-  const out: Record<string, unknown> = { ok: true, id: r.id, channel: r.channel, signed: r.signed };
-  if (r.duplicate) out.duplicate = true;
+  // The fields of POST /send's answer: the reference's four, then duplicate, true or false.
+  const out = { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
   await writeOut(`${JSON.stringify(out)}\n`);
 }
