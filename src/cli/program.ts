@@ -54,6 +54,8 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["agents", () => import("./commands/agents.js")],
   ["agent-card", () => import("./commands/agent-card.js")],
   ["webhook", () => import("./commands/webhook.js")],
+  ["hook", () => import("./commands/hook.js")],
+  ["init", () => import("./commands/init.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */
