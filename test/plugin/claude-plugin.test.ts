@@ -1,0 +1,165 @@
+// The Claude Code plugin: `claude plugin validate` (when Claude Code is installed), install from the
+// repository as a marketplace, the launcher plugin/el-ipc.sh with real processes, and what npm ships.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { delimiter, join } from "node:path";
+import { after, describe, it } from "node:test";
+import { CLI, cliJson, tempDb } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/fixtures.js";
+
+const LAUNCHER = join(REPO_ROOT, "plugin", "el-ipc.sh");
+const NO_CLI = existsSync(CLI) ? false : `${CLI} is not built yet (node scripts/build.mjs)`;
+const onPath = (name: string) =>
+  (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, name)));
+const NO_CLAUDE = onPath("claude")
+  ? false
+  : "Claude Code is not installed (npm i -g @anthropic-ai/claude-code); skipped";
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, ".claude-plugin", "plugin.json"), "utf8")) as {
+  name: string;
+  skills: string[];
+  userConfig: Record<string, unknown>;
+  mcpServers: Record<string, { command: string }>;
+};
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, input = "") {
+  return spawnSync(file, args, { env, input, encoding: "utf8", timeout: 120_000 });
+}
+
+describe("Claude Code plugin", () => {
+  const t = tempDb();
+  after(() => t.cleanup());
+
+  it("passes claude plugin validate --strict", { skip: NO_CLAUDE }, () => {
+    const r = spawnSync("claude", ["plugin", "validate", "--strict", REPO_ROOT], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, HOME: t.dir },
+    });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /Validation passed/);
+    for (const skill of ["ipc-send", "ipc-listen", "ipc-setup"])
+      assert.match(r.stdout, new RegExp(`skills: el-ipc:${skill}`));
+  });
+
+  it("installs from the repository as a marketplace: claude plugin marketplace add, claude plugin install el-ipc", {
+    skip: NO_CLAUDE,
+  }, () => {
+    const env = { ...process.env, HOME: join(t.dir, "home") };
+    mkdirSync(env.HOME, { recursive: true });
+    const add = run("claude", ["plugin", "marketplace", "add", REPO_ROOT], env);
+    assert.equal(add.status, 0, add.stderr);
+    const install = run("claude", ["plugin", "install", "el-ipc@el-ipc", "--config", "agent=you"], env);
+    assert.equal(install.status, 0, `${install.stdout}\n${install.stderr}`);
+    assert.match(run("claude", ["plugin", "list"], env).stdout, /el-ipc@el-ipc[\s\S]*enabled/);
+  });
+
+  it("declares its settings, its skills and a launcher that is executable", () => {
+    assert.equal(manifest.name, "el-ipc");
+    assert.deepEqual(Object.keys(manifest.userConfig), ["agent", "key_file", "server_url", "channels"]);
+    for (const dir of manifest.skills) {
+      const text = readFileSync(join(REPO_ROOT, dir, "SKILL.md"), "utf8");
+      assert.match(
+        text,
+        /^---\nname: ipc-[a-z]+\ndescription: .{40,}\n---\n/,
+        `${dir}/SKILL.md has a name and a description`,
+      );
+    }
+    // Claude Code substitutes ${CLAUDE_PLUGIN_ROOT} itself.
+    assert.equal(manifest.mcpServers["el-ipc"]?.command, ["$", "{CLAUDE_PLUGIN_ROOT}/plugin/el-ipc.sh"].join(""));
+    assert.equal(statSync(LAUNCHER).mode & 0o111, 0o111);
+  });
+
+  it("runs the hook from the checkout's build with the plugin's settings, and leaves them for the monitor (0600)", {
+    skip: NO_CLI,
+  }, async () => {
+    const env: NodeJS.ProcessEnv = { ...t.env, XDG_DATA_HOME: join(t.dir, "xdg") };
+    await cliJson(["send", "@you", "planner", "hello"], env);
+    const data = join(t.dir, "plugin-data");
+    const r = run(
+      LAUNCHER,
+      ["hook", "claude", "session-start"],
+      {
+        ...env,
+        CLAUDE_PLUGIN_OPTION_AGENT: "you",
+        CLAUDE_PLUGIN_OPTION_CHANNELS: "build",
+        CLAUDE_PLUGIN_DATA: data,
+      },
+      JSON.stringify({ session_id: "p1" }),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      JSON.parse(r.stdout).hookSpecificOutput.additionalContext,
+      /^el-ipc: 1 unread in @you from planner/,
+    );
+    assert.equal(readFileSync(join(data, "settings"), "utf8"), "you\n\n\nbuild\n");
+    assert.equal(statSync(join(data, "settings")).mode & 0o777, 0o600);
+  });
+
+  it("the monitor tails the inbox and the watched channels with the saved settings", () => {
+    const dir = join(t.dir, "alone");
+    const bin = join(dir, "bin");
+    mkdirSync(join(dir, "plugin"), { recursive: true });
+    mkdirSync(bin);
+    copyFileSync(LAUNCHER, join(dir, "plugin", "el-ipc.sh"));
+    chmodSync(join(dir, "plugin", "el-ipc.sh"), 0o755);
+    // The el-ipc on the PATH here prints what it was started with.
+    writeFileSync(join(bin, "el-ipc"), '#!/bin/sh\necho "$* key=$IPC_KEY url=$IPC_URL"\n');
+    chmodSync(join(bin, "el-ipc"), 0o755);
+    const data = join(dir, "data");
+    mkdirSync(data);
+    writeFileSync(join(data, "settings"), "you\n/k/you.key\nhttp://h:9876\nbuild,review\n");
+    const r = run(join(dir, "plugin", "el-ipc.sh"), ["monitor", data], {
+      PATH: `${bin}:/usr/bin:/bin`,
+      HOME: dir,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "tail @you,build,review you key=/k/you.key url=http://h:9876\n");
+  });
+
+  it("fails with a one-line hint when el-ipc is neither built beside it nor on the PATH", () => {
+    const dir = join(t.dir, "bare");
+    mkdirSync(join(dir, "plugin"), { recursive: true });
+    copyFileSync(LAUNCHER, join(dir, "plugin", "el-ipc.sh"));
+    chmodSync(join(dir, "plugin", "el-ipc.sh"), 0o755);
+    const r = run(join(dir, "plugin", "el-ipc.sh"), ["mcp", "--agent", "you"], {
+      PATH: "/usr/bin:/bin",
+      HOME: dir,
+    });
+    assert.equal(r.status, 127);
+    assert.match(
+      r.stderr,
+      /^el-ipc: el-ipc not found: run 'npm install' in \S+ or install el-ipc on your PATH \(npm install -g el-ipc\)\n$/,
+    );
+  });
+
+  it("npm ships what the plugin runs", () => {
+    const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const files = new Set(
+      (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path),
+    );
+    for (const f of [
+      ".claude-plugin/plugin.json",
+      ".claude-plugin/marketplace.json",
+      "plugin/el-ipc.sh",
+      "sources.d/ipc.sh",
+      ...manifest.skills.map((s) => `${s.slice(2)}/SKILL.md`),
+    ]) {
+      assert.ok(files.has(f), `npm pack ships ${f}`);
+    }
+  });
+});
