@@ -11,6 +11,7 @@ import type { BenchContext } from "./lib/context.js";
 import { type Figure, formatMarkdown, formatTable, notMeasured } from "./lib/figures.js";
 import { hasProgram, killAll, machineBusy, markLoad, othersLoad } from "./lib/procs.js";
 import { fanoutAfterUse } from "./scenarios/fanout-after-use.js";
+import { hookTime } from "./scenarios/hook.js";
 import { sendWallTime } from "./scenarios/startup.js";
 import { batchSends, openSends, secureSends } from "./scenarios/throughput.js";
 import { cliWake, fanout, latency, parkedMemory } from "./scenarios/waits.js";
@@ -77,6 +78,13 @@ const SCENARIOS: Scenario[] = [
     figure: "one message fanned out to 2,000 waiters after ordinary use, 10 rounds, none lost",
     target: "every waiter gets it",
     run: fanoutAfterUse,
+  },
+  {
+    id: 12,
+    figure: "`el-ipc hook` before a prompt (whole process, median)",
+    target: "≤ 1.2× `el-ipc read --peek`",
+    needs: "hyperfine",
+    run: hookTime,
   },
 ];
 

@@ -21,7 +21,7 @@ interface HyperfineResult {
 }
 
 /** Timing of one command over all rounds, in ms. */
-interface Timing {
+export interface Timing {
   n: number;
   median: number;
   min: number;
@@ -32,7 +32,7 @@ interface Timing {
 }
 
 /** One command for hyperfine: a display name and argv (run without a shell, -N). */
-interface Cmd {
+export interface Cmd {
   name: string;
   argv: string[];
 }
@@ -46,7 +46,7 @@ function quote(s: string): string {
  * the times: load from other processes then falls on every command alike instead of on whichever ran
  * while it lasted.
  */
-async function hyperfine(
+export async function hyperfine(
   ctx: BenchContext,
   label: string,
   cmds: Cmd[],

@@ -75,7 +75,10 @@ describe("Claude Code plugin", () => {
       );
     }
     // Claude Code substitutes ${CLAUDE_PLUGIN_ROOT} itself.
-    assert.equal(manifest.mcpServers["el-ipc"]?.command, ["$", "{CLAUDE_PLUGIN_ROOT}/plugin/el-ipc.sh"].join(""));
+    assert.equal(
+      manifest.mcpServers["el-ipc"]?.command,
+      ["$", "{CLAUDE_PLUGIN_ROOT}/plugin/el-ipc.sh"].join(""),
+    );
     assert.equal(statSync(LAUNCHER).mode & 0o111, 0o111);
   });
 

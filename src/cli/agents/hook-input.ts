@@ -19,12 +19,15 @@ export async function readHookInput(stdin: NodeJS.ReadStream = process.stdin): P
       resolve(value);
     };
     const timer = setTimeout(() => done(undefined), INPUT_WAIT_MS);
+    // Beyond the limit the rest is read and dropped: the harness writing it never sees a broken pipe.
     stdin.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_HOOK_INPUT_BYTES) done(undefined);
-      else chunks.push(chunk);
+      if (size <= MAX_HOOK_INPUT_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    stdin.once("end", () => done(Buffer.concat(chunks).toString("utf8")));
+    stdin.once("end", () =>
+      done(size <= MAX_HOOK_INPUT_BYTES ? Buffer.concat(chunks).toString("utf8") : undefined),
+    );
     stdin.once("error", () => done(undefined));
   });
   if (text === undefined || text.trim() === "") return undefined;
