@@ -37,7 +37,11 @@ export function accessCommand(effect: "grant" | "deny" | "unset"): CommandSpec {
     options: [
       { flags: "--read", description: `${verb} reading (neither flag: both)` },
       { flags: "--write", description: `${verb} writing (neither flag: both)` },
-      { flags: "--as <operator>", description: "operator setting the rule", required: true },
+      {
+        flags: "--as <operator>",
+        description: `operator ${effect === "unset" ? "removing" : "setting"} the rule`,
+        required: true,
+      },
       { flags: "--key <file>", description: "the operator's private key", required: true },
     ],
     run: (agent: string, pattern: string, opts: AccessOptions, globals: GlobalOptions) =>
