@@ -4,14 +4,7 @@ import type { KeyObject } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ClientMessage, ClientRead } from "../client/http-client.js";
-import {
-  type signAccessRule,
-  signMessageV2,
-  type signRevocation,
-  type signRotation,
-  type signWebhookAdd,
-  type signWebhookChange,
-} from "../client/sign.js";
+import { signMessageV2 } from "../client/sign.js";
 import { type Config, defaultDbPath, queueOptionsOf } from "../config.js";
 import { LOCAL } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
@@ -24,7 +17,6 @@ import type {
   SeekTarget,
   SendResult,
 } from "../core/types.js";
-import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
 import {
   accessRuleFromWire,
   accessUnsetFromWire,
@@ -36,6 +28,8 @@ import {
   webhookIdFromWire,
 } from "../core/wire.js";
 import { keyFingerprint } from "../crypto/keys.js";
+import type { AccessRuleBody, RegisterBody, RevokeBody, RotateBody } from "../protocol/admin.js";
+import type { DeliveryInfo, WebhookAddBody, WebhookIdBody, WebhookInfo } from "../protocol/webhooks.js";
 
 /** The operations CLI commands need, the same in local and remote mode. */
 export interface Backend {
@@ -60,22 +54,22 @@ export interface Backend {
   /** The key history of `name`; a secure server needs an operator's `proof`. */
   keyEvents(proof: CallerProof | undefined, name: string): Promise<KeyEventInfo[]>;
   /** Revokes with an operator-signed body. */
-  revoke(body: ReturnType<typeof signRevocation>): Promise<string>;
+  revoke(body: RevokeBody): Promise<string>;
   /** Rotates a key with an operator-signed body. */
-  rotate(body: ReturnType<typeof signRotation>): Promise<string>;
+  rotate(body: RotateBody): Promise<string>;
   /** Grants or denies channel access, or removes a rule (unset), with an operator-signed body. */
-  setAccess(effect: "grant" | "deny" | "unset", body: ReturnType<typeof signAccessRule>): Promise<string>;
+  setAccess(effect: "grant" | "deny" | "unset", body: AccessRuleBody): Promise<string>;
   /** Adds a webhook with an operator-signed body. */
-  addWebhook(body: ReturnType<typeof signWebhookAdd>): Promise<{ id: number; message: string }>;
+  addWebhook(body: WebhookAddBody): Promise<{ id: number; message: string }>;
   /** Removes or re-enables a webhook with an operator-signed body. */
-  changeWebhook(action: "remove" | "enable", body: ReturnType<typeof signWebhookChange>): Promise<string>;
+  changeWebhook(action: "remove" | "enable", body: WebhookIdBody): Promise<string>;
   /** The webhooks; a secure server needs an operator's `proof`. */
   webhooks(proof?: CallerProof): Promise<WebhookInfo[]>;
   /** The newest delivery attempts of a webhook; a secure server needs an operator's `proof`. */
   webhookDeliveries(proof: CallerProof | undefined, id: number, limit: number): Promise<DeliveryInfo[]>;
   agentCard(): Promise<unknown>;
   /** Registers with an operator-signed body (see signRegistration). */
-  register(body: ReturnType<typeof import("../client/sign.js").signRegistration>): Promise<string>;
+  register(body: RegisterBody): Promise<string>;
   close(): Promise<void>;
 }
 

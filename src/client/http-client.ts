@@ -12,7 +12,29 @@ import type {
   ReadRequest,
   SendResult,
 } from "../core/types.js";
-import type { DeliveryInfo, WebhookInfo } from "../core/webhooks.js";
+import {
+  type AccessRuleBody,
+  type AgentCard,
+  type BodyOf,
+  CODE_OF_STATUS,
+  type DeliveryInfo,
+  type ErrorBody,
+  NEXT_CURSOR_HEADER,
+  OPERATIONS,
+  type Operation,
+  type OperationName,
+  type OutputOf,
+  type QueryOf,
+  type RegisterBody,
+  type RevokeBody,
+  type RotateBody,
+  type SendBody,
+  type SendResponse,
+  targetOf,
+  type WebhookAddBody,
+  type WebhookIdBody,
+  type WebhookInfo,
+} from "../protocol/index.js";
 import { requestProofHeaders, signMessageV2 } from "./sign.js";
 
 /** Options of an HTTP client. */
@@ -44,17 +66,6 @@ export interface ClientMessage {
  * with the key it is given). The server caps one poll at 300 s, so longer waits poll again.
  */
 export type ClientRead = Omit<ReadRequest, "principal">;
-
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: "invalid_argument",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "too_large",
-  429: "rate_limited",
-  503: "unavailable",
-};
 
 const MAX_POLL_SECONDS = 300;
 /** First pause of a waiting read after a passing failure, in ms; it doubles up to RETRY_MAX_MS. */
@@ -88,32 +99,51 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** What one call of an operation sends besides its method and path (OPERATIONS gives those). */
+interface CallInput<N extends OperationName> {
+  query?: QueryOf<N>;
+  body?: BodyOf<N>;
+  /** Who proves the request (request proof headers); absent: no proof. */
+  proof?: { key: KeyObject; agent: string } | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /** Creates a client for one server. */
 export function createHttpClient(o: HttpClientOptions) {
-  async function call<T>(
-    method: "GET" | "POST",
-    target: string,
-    body: unknown,
-    proof?: { key: KeyObject; agent: string },
-    signal?: AbortSignal,
-  ): Promise<T> {
-    return (await request<T>(method, target, body, proof, signal)).body;
+  /** Calls operation `name` of the protocol table; resolves to its answer's body and headers. */
+  function request<N extends OperationName>(
+    name: N,
+    input: CallInput<N> = {},
+  ): Promise<{ body: OutputOf<N>; headers: Headers }> {
+    const op: Operation = OPERATIONS[name];
+    const target = targetOf(op, input.query as Record<string, unknown> | undefined);
+    return send<OutputOf<N>>(op.method, target, input.body, input.proof, input.signal);
+  }
+
+  async function call<N extends OperationName>(name: N, input: CallInput<N> = {}): Promise<OutputOf<N>> {
+    return (await request(name, input)).body;
   }
 
   /** Every page of a listing: follows X-IPC-Next-Cursor until the last page. */
-  async function allPages<T>(path: string, proof?: { key: KeyObject; agent: string }): Promise<T[]> {
-    const out: T[] = [];
+  async function allPages<N extends "channels" | "agents">(
+    name: N,
+    proof?: { key: KeyObject; agent: string },
+  ): Promise<OutputOf<N>> {
+    const out: OutputOf<N>[number][] = [];
     let cursor: string | null = null;
     do {
-      const q = new URLSearchParams({ limit: "1000", ...(cursor !== null ? { cursor } : {}) });
-      const r: { body: T[]; headers: Headers } = await request<T[]>("GET", `${path}?${q}`, undefined, proof);
+      const query = { limit: "1000", ...(cursor !== null ? { cursor } : {}) };
+      const r: { body: OutputOf<N>; headers: Headers } = await request(name, {
+        query: query as QueryOf<N>,
+        proof,
+      });
       out.push(...r.body);
-      cursor = r.headers.get("x-ipc-next-cursor");
+      cursor = r.headers.get(NEXT_CURSOR_HEADER);
     } while (cursor);
-    return out;
+    return out as OutputOf<N>;
   }
 
-  async function request<T>(
+  async function send<T>(
     method: "GET" | "POST",
     target: string,
     body: unknown,
@@ -154,17 +184,17 @@ export function createHttpClient(o: HttpClientOptions) {
     } catch {
       // A proxy's error page while the server restarts passes; anything else is not an el-ipc server.
       const err = new IpcError(
-        res.status >= 500 ? "unavailable" : (STATUS_CODES[res.status] ?? "invalid_argument"),
+        res.status >= 500 ? "unavailable" : (CODE_OF_STATUS[res.status] ?? "invalid_argument"),
         `${o.baseUrl} answered ${res.status} with something that is not JSON`,
       );
       if (res.status < 500 && res.status !== 429) permanent.add(err);
       throw err;
     }
     if (!res.ok) {
-      const err = parsed as { error?: string; code?: ErrorCode } | undefined;
+      const err = parsed as Partial<ErrorBody> | undefined;
       const retry = Number(res.headers.get("retry-after") ?? "");
       throw new IpcError(
-        err?.code ?? STATUS_CODES[res.status] ?? "unavailable",
+        err?.code ?? CODE_OF_STATUS[res.status] ?? "unavailable",
         err?.error ?? `server answered ${res.status}`,
         Number.isFinite(retry) && retry > 0 ? retry : undefined,
       );
@@ -172,8 +202,8 @@ export function createHttpClient(o: HttpClientOptions) {
     return { body: parsed as T, headers: res.headers };
   }
 
-  function signed(m: ClientMessage, key: KeyObject | undefined): Record<string, unknown> {
-    const body: Record<string, unknown> = { channel: m.channel, sender: m.sender, content: m.content };
+  function signed(m: ClientMessage, key: KeyObject | undefined): SendBody {
+    const body: SendBody = { channel: m.channel, sender: m.sender, content: m.content };
     if (m.key !== undefined) body.key = m.key;
     if (key) Object.assign(body, signMessageV2(key, m));
     return body;
@@ -182,11 +212,8 @@ export function createHttpClient(o: HttpClientOptions) {
   return {
     /** POST /send, signed with `key` when given. */
     async send(m: ClientMessage, key?: KeyObject): Promise<SendResult> {
-      const r = await call<{ id: number; channel?: string; signed?: boolean; duplicate?: boolean }>(
-        "POST",
-        "/send",
-        signed(m, key),
-      );
+      // Older servers answer only {ok, id}: the other fields are filled in from what was sent.
+      const r: Partial<SendResponse> & { id: number } = await call("send", { body: signed(m, key) });
       return {
         id: r.id,
         channel: r.channel ?? m.channel,
@@ -197,9 +224,7 @@ export function createHttpClient(o: HttpClientOptions) {
 
     /** POST /send/batch: all stored in one transaction, or none. */
     async sendBatch(messages: ClientMessage[], key?: KeyObject): Promise<number[]> {
-      const r = await call<{ ids: number[] }>("POST", "/send/batch", {
-        messages: messages.map((m) => signed(m, key)),
-      });
+      const r = await call("sendBatch", { body: { messages: messages.map((m) => signed(m, key)) } });
       return r.ids;
     },
 
@@ -213,24 +238,21 @@ export function createHttpClient(o: HttpClientOptions) {
       const random = o.random ?? Math.random;
       let attempt = 0;
       for (;;) {
-        const q = new URLSearchParams({ channel: r.channels.join(","), agent: r.agent });
-        if (r.limit !== undefined) q.set("limit", String(r.limit));
-        if (r.peek) q.set("peek", "true");
+        const query: QueryOf<"read"> = { channel: r.channels.join(","), agent: r.agent };
+        if (r.limit !== undefined) query.limit = String(r.limit);
+        if (r.peek) query.peek = "true";
         if (r.wait) {
           const left = Math.ceil((deadline - Date.now()) / 1000);
-          q.set("wait", "true");
-          q.set("timeout", String(Math.max(0, Math.min(MAX_POLL_SECONDS, left))));
+          query.wait = "true";
+          query.timeout = String(Math.max(0, Math.min(MAX_POLL_SECONDS, left)));
         }
-        const target = `/messages?${q.toString()}`;
         let got: Delivered[];
         try {
-          got = await call<Delivered[]>(
-            "GET",
-            target,
-            undefined,
-            key ? { key, agent: r.agent } : undefined,
-            r.signal,
-          );
+          got = await call("read", {
+            query,
+            proof: key ? { key, agent: r.agent } : undefined,
+            signal: r.signal,
+          });
         } catch (e) {
           if (!r.wait || r.signal?.aborted || !isPassingFailure(e)) throw e;
           attempt++;
@@ -255,18 +277,16 @@ export function createHttpClient(o: HttpClientOptions) {
       const top = new Map<string, number>();
       for (const m of messages) top.set(m.channel, Math.max(top.get(m.channel) ?? 0, m.id));
       for (const [channel, id] of top) {
-        await call("POST", "/ack", { channel, agent, id }, key ? { key, agent } : undefined);
+        await call("ack", { body: { channel, agent, id }, proof: key ? { key, agent } : undefined });
       }
     },
 
     /** POST /ack of one id; resolves to the watermark the server reports (the id from older servers). */
     async ackTo(channel: string, agent: string, id: number, key?: KeyObject): Promise<number> {
-      const r = await call<{ watermark?: number }>(
-        "POST",
-        "/ack",
-        { channel, agent, id },
-        key ? { key, agent } : undefined,
-      );
+      const r: Partial<OutputOf<"ack">> | undefined = await call("ack", {
+        body: { channel, agent, id },
+        proof: key ? { key, agent } : undefined,
+      });
       return typeof r?.watermark === "number" ? r.watermark : id;
     },
 
@@ -280,66 +300,61 @@ export function createHttpClient(o: HttpClientOptions) {
       to: number | "start" | "end",
       proof?: { key: KeyObject; agent: string },
     ): Promise<number> {
-      const r = await call<{ watermark: number }>("POST", "/seek", { channel, agent, to }, proof);
+      const r = await call("seek", { body: { channel, agent, to }, proof });
       return r.watermark;
     },
 
     /** GET /channels, every page; secure servers need `proof` (the caller's key and name). */
     channels: (proof?: { key: KeyObject; agent: string }): Promise<ChannelInfo[]> =>
-      allPages("/channels", proof),
+      allPages("channels", proof),
     /** GET /agents, every page; secure servers need `proof`. */
-    agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> => allPages("/agents", proof),
+    agents: (proof?: { key: KeyObject; agent: string }): Promise<AgentInfo[]> => allPages("agents", proof),
     /** GET /access: the access rules, of `agent` or of all; secure servers need an operator's `proof`. */
     accessRules: (proof?: { key: KeyObject; agent: string }, agent?: string): Promise<AccessRuleInfo[]> =>
-      call(
-        "GET",
-        agent === undefined ? "/access" : `/access?agent=${encodeURIComponent(agent)}`,
-        undefined,
-        proof,
-      ),
+      call("accessRules", { query: { agent }, proof }),
     /** GET /key-events: the key history of `name`; secure servers need an operator's `proof`. */
     keyEvents: (
       proof: { key: KeyObject; agent: string } | undefined,
       name: string,
-    ): Promise<KeyEventInfo[]> =>
-      call("GET", `/key-events?name=${encodeURIComponent(name)}`, undefined, proof),
+    ): Promise<KeyEventInfo[]> => call("keyEvents", { query: { name }, proof }),
     /** GET /health. */
-    health: (): Promise<Health> => call("GET", "/health", undefined),
+    health: (): Promise<Health> => call("health"),
     /** GET /.well-known/agent-card.json. */
-    agentCard: (): Promise<unknown> => call("GET", "/.well-known/agent-card.json", undefined),
+    agentCard: (): Promise<AgentCard> => call("agentCard"),
     /** POST /register with an operator-signed body (see signRegistration). */
-    async register(body: Record<string, unknown>): Promise<string> {
-      return (await call<{ message: string }>("POST", "/register", body)).message;
+    async register(body: RegisterBody): Promise<string> {
+      return (await call("register", { body })).message;
     },
     /** POST /revoke with an operator-signed body (see signRevocation). */
-    async revoke(body: Record<string, unknown>): Promise<string> {
-      return (await call<{ message: string }>("POST", "/revoke", body)).message;
+    async revoke(body: RevokeBody): Promise<string> {
+      return (await call("revoke", { body })).message;
     },
     /** POST /rotate with an operator-signed body (see signRotation). */
-    async rotate(body: Record<string, unknown>): Promise<string> {
-      return (await call<{ message: string }>("POST", "/rotate", body)).message;
+    async rotate(body: RotateBody): Promise<string> {
+      return (await call("rotate", { body })).message;
     },
     /** POST /grant, /deny or /unset with an operator-signed body (see signAccessRule). */
-    async setAccess(effect: "grant" | "deny" | "unset", body: Record<string, unknown>): Promise<string> {
-      return (await call<{ message: string }>("POST", `/${effect}`, body)).message;
+    async setAccess(effect: "grant" | "deny" | "unset", body: AccessRuleBody): Promise<string> {
+      return (await call(effect, { body })).message;
     },
     /** POST /webhooks with an operator-signed body (see signWebhookAdd). */
-    addWebhook: (body: Record<string, unknown>): Promise<{ id: number; message: string }> =>
-      call("POST", "/webhooks", body),
+    async addWebhook(body: WebhookAddBody): Promise<{ id: number; message: string }> {
+      const { id, message } = await call("addWebhook", { body });
+      return { id, message };
+    },
     /** POST /webhooks/remove or /webhooks/enable with an operator-signed body (see signWebhookChange). */
-    async changeWebhook(action: "remove" | "enable", body: Record<string, unknown>): Promise<string> {
-      return (await call<{ message: string }>("POST", `/webhooks/${action}`, body)).message;
+    async changeWebhook(action: "remove" | "enable", body: WebhookIdBody): Promise<string> {
+      return (await call(action === "remove" ? "removeWebhook" : "enableWebhook", { body })).message;
     },
     /** GET /webhooks; secure servers need an operator's `proof`. */
     webhooks: (proof?: { key: KeyObject; agent: string }): Promise<WebhookInfo[]> =>
-      call("GET", "/webhooks", undefined, proof),
+      call("webhooks", { proof }),
     /** GET /webhooks/deliveries: the newest attempts of webhook `id`; secure servers need an operator's `proof`. */
     webhookDeliveries: (
       proof: { key: KeyObject; agent: string } | undefined,
       id: number,
       limit: number,
-    ): Promise<DeliveryInfo[]> =>
-      call("GET", `/webhooks/deliveries?id=${id}&limit=${limit}`, undefined, proof),
+    ): Promise<DeliveryInfo[]> => call("webhookDeliveries", { query: { id, limit }, proof }),
   };
 }
 

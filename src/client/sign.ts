@@ -11,14 +11,19 @@ import {
   webhookChangeBytes,
 } from "../crypto/canonical.js";
 import { newNonce, sha256Hex, signBytes } from "../crypto/keys.js";
+import type {
+  AccessRuleBody,
+  PermissionList,
+  RegisterBody,
+  RevokeBody,
+  RotateBody,
+} from "../protocol/admin.js";
+import { PROOF_HEADERS } from "../protocol/headers.js";
+import type { SendBody } from "../protocol/messages.js";
+import type { WebhookAddBody, WebhookIdBody } from "../protocol/webhooks.js";
 
-/** Header names that carry a request proof (docs/PROTOCOL.md). */
-export const PROOF_HEADERS = {
-  agent: "x-ipc-agent",
-  timestamp: "x-ipc-timestamp",
-  nonce: "x-ipc-nonce",
-  signature: "x-ipc-signature",
-} as const;
+export type { OperatorSignature, PermissionList } from "../protocol/admin.js";
+export { PROOF_HEADERS } from "../protocol/headers.js";
 
 /**
  * The X-IPC-Agent value for `agent` (docs/PROTOCOL.md 4.3): printable ASCII names as they are, any other
@@ -39,7 +44,7 @@ export function signMessageV2(
   key: KeyObject,
   m: { channel: string; sender: string; content: string },
   now: number = Date.now(),
-): { signature: string; signed_at: number; nonce: string } {
+): Required<Pick<SendBody, "signature" | "signed_at" | "nonce">> {
   const nonce = newNonce();
   const signature = signBytes(key, messageEnvelopeBytes({ ...m, timestamp: now, nonce }));
   return { signature, signed_at: now, nonce };
@@ -79,15 +84,7 @@ export function signRegistration(
   operatorKey: KeyObject,
   r: { operator: string; name: string; identity: string; publicKey: string },
   now: number = Date.now(),
-): {
-  name: string;
-  public_key: string;
-  identity: string;
-  operator: string;
-  signed_at: number;
-  nonce: string;
-  signature: string;
-} {
+): RegisterBody & { identity: string } {
   const nonce = newNonce();
   const publicKey = r.publicKey.trim();
   const signature = signBytes(operatorKey, registrationBytes({ ...r, publicKey, timestamp: now, nonce }));
@@ -102,20 +99,12 @@ export function signRegistration(
   };
 }
 
-/** The operator signature fields every operator request body carries. */
-export type OperatorSignature = {
-  operator: string;
-  signed_at: number;
-  nonce: string;
-  signature: string;
-};
-
 /** The body of POST /revoke, signed by the operator's key. */
 export function signRevocation(
   operatorKey: KeyObject,
   r: { operator: string; name: string },
   now: number = Date.now(),
-): { name: string } & OperatorSignature {
+): RevokeBody {
   const nonce = newNonce();
   const signature = signBytes(operatorKey, revocationBytes({ ...r, timestamp: now, nonce }));
   return { name: r.name, operator: r.operator, signed_at: now, nonce, signature };
@@ -126,15 +115,12 @@ export function signRotation(
   operatorKey: KeyObject,
   r: { operator: string; name: string; publicKey: string },
   now: number = Date.now(),
-): { name: string; public_key: string } & OperatorSignature {
+): RotateBody {
   const nonce = newNonce();
   const publicKey = r.publicKey.trim();
   const signature = signBytes(operatorKey, rotationBytes({ ...r, publicKey, timestamp: now, nonce }));
   return { name: r.name, public_key: publicKey, operator: r.operator, signed_at: now, nonce, signature };
 }
-
-/** Permissions as written in an access rule body and its signed form. */
-export type PermissionList = "read" | "write" | "read,write";
 
 /** The body of POST /grant, POST /deny or POST /unset, signed by the operator's key. */
 export function signAccessRule(
@@ -147,7 +133,7 @@ export function signAccessRule(
     permissions: PermissionList;
   },
   now: number = Date.now(),
-): { agent: string; pattern: string; permissions: PermissionList } & OperatorSignature {
+): AccessRuleBody {
   const nonce = newNonce();
   const signature = signBytes(operatorKey, accessRuleBytes({ ...r, timestamp: now, nonce }));
   return {
@@ -166,7 +152,7 @@ export function signWebhookAdd(
   operatorKey: KeyObject,
   w: { operator: string; pattern: string; url: string; secret: string; allowPrivate: boolean },
   now: number = Date.now(),
-): { pattern: string; url: string; secret: string; allow_private: boolean } & OperatorSignature {
+): WebhookAddBody {
   const nonce = newNonce();
   const signature = signBytes(
     operatorKey,
@@ -199,7 +185,7 @@ export function signWebhookChange(
   action: "remove" | "enable",
   w: { operator: string; id: number },
   now: number = Date.now(),
-): { id: number } & OperatorSignature {
+): WebhookIdBody {
   const nonce = newNonce();
   const signature = signBytes(
     operatorKey,

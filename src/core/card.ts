@@ -1,19 +1,11 @@
 // The agent card (A2A style) served at /.well-known/agent-card.json and printed by `el-ipc agent-card`.
 import { didKey, parsePublicKey } from "../crypto/keys.js";
+import type { AgentCard } from "../protocol/directory.js";
 import type { AgentRecord } from "../store/types.js";
 import { VERSION } from "./version.js";
 
-/** The A2A-style agent card served at /.well-known/agent-card.json. */
-export interface AgentCard {
-  name: string;
-  description: string;
-  url: string;
-  version: string;
-  did: string | null;
-  secure_mode: boolean;
-  capabilities: { streaming: boolean; longPolling: boolean; signatures: string[] };
-  endpoints: Record<string, string>;
-}
+/** The A2A-style agent card served at /.well-known/agent-card.json (its shape: src/protocol). */
+export type { AgentCard } from "../protocol/directory.js";
 
 /** What the operator configures about the card (IPC_AGENT_NAME, IPC_AGENT_DESC, IPC_AGENT_URL). */
 export interface CardOptions {

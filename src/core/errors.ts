@@ -1,21 +1,9 @@
 // The one error type of el-ipc: every refusal carries a code from a closed union; faces map codes to
 // HTTP statuses or exit codes and never show a stack trace.
 
-/** Why an operation was refused. */
-export type ErrorCode =
-  | "invalid_argument"
-  | "unauthorized"
-  | "bad_signature"
-  | "unknown_agent"
-  | "replayed"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "idempotency_conflict"
-  | "too_large"
-  | "rate_limited"
-  | "unavailable"
-  | "internal";
+import type { ErrorCode } from "../protocol/errors.js";
+
+export type { ErrorCode } from "../protocol/errors.js";
 
 /** An expected failure with a one-line, user-facing message. */
 export class IpcError extends Error {

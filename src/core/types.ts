@@ -1,5 +1,14 @@
-// Shapes that cross between the core and its faces (CLI, HTTP, later MCP and the SDK).
-import type { Permission, Role } from "../store/types.js";
+// Shapes that cross between the core and its faces (CLI, HTTP, later MCP and the SDK). What a face answers
+// as it is (messages, listings, status) is the protocol's shape, defined once in src/protocol.
+import type { SendResponse } from "../protocol/messages.js";
+import type { Role } from "../store/types.js";
+
+export type { AccessRuleInfo, KeyEventInfo } from "../protocol/admin.js";
+export type { AgentInfo, ChannelInfo, Health } from "../protocol/directory.js";
+export type { Delivered } from "../protocol/messages.js";
+
+/** Result of one send: POST /send's answer without its `ok`. */
+export type SendResult = Omit<SendResponse, "ok">;
 
 /**
  * The policy checks' view of who is making a call, once proven (faces pass a Caller, caller.ts). `null`
@@ -20,31 +29,6 @@ export interface SendInput {
   nonce?: string;
   /** Optional idempotency key: a repeat within 24 h returns the first message's id. */
   key?: string;
-}
-
-/** Result of one send. */
-export interface SendResult {
-  id: number;
-  channel: string;
-  signed: boolean;
-  /** True when `key` matched an earlier send and nothing new was stored. */
-  duplicate: boolean;
-}
-
-/** A message as delivered to a reader (JSON field names of the reference, plus el-ipc's). */
-export interface Delivered {
-  id: number;
-  channel: string;
-  sender: string;
-  content: string;
-  /** Unix seconds when stored. */
-  timestamp: number;
-  signed?: true;
-  signature?: string;
-  /** 1: reference form, 2: v2 envelope (see docs/PROTOCOL.md). */
-  sig_version?: 1 | 2;
-  signed_at?: number;
-  nonce?: string;
 }
 
 /**
@@ -100,52 +84,6 @@ export interface RequestProof {
   signature: string;
 }
 
-/** One line of the agent directory. */
-export interface AgentInfo {
-  name: string;
-  identity: string;
-  role: Role;
-  registered_by: string | null;
-  created_at: number;
-  revoked_at?: number;
-  /** The operator who revoked it. */
-  revoked_by?: string | null;
-}
-
-/** One line of the channel list (reference field names). */
-export interface ChannelInfo {
-  channel: string;
-  count: number;
-  last_message: number;
-}
-
-/** One channel access rule (GET /access): `agent` may (allow) or may not (deny) `permission` `pattern`. */
-export interface AccessRuleInfo {
-  agent: string;
-  /** A channel name, or a prefix followed by `*`. */
-  pattern: string;
-  permission: Permission;
-  effect: "allow" | "deny";
-  /** The operator who set the rule. */
-  set_by: string;
-  /** Unix seconds. */
-  set_at: number;
-}
-
-/** One change of an identity's key (GET /key-events). */
-export interface KeyEventInfo {
-  name: string;
-  event: "rotate" | "revoke";
-  /** rotate: the new SPKI PEM; revoke: null. */
-  public_key: string | null;
-  /** The SPKI PEM in force before the event. */
-  previous_key: string | null;
-  /** The operator who made the change. */
-  by: string;
-  /** Unix seconds. */
-  at: number;
-}
-
 /** An acknowledgement: move `agent`'s watermark on `channel` forward to `id`. */
 export interface AckRequest {
   channel: string;
@@ -162,13 +100,6 @@ export interface SeekRequest {
   /** Whose watermark moves. */
   agent: string;
   to: SeekTarget;
-}
-
-/** GET /health. */
-export interface Health {
-  status: "ok";
-  pending: number;
-  secure_mode: boolean;
 }
 
 /** The operator signature every operator action carries (the operator's key never travels). */

@@ -1,8 +1,10 @@
 // Outbound webhooks, the operator's side: adding, removing and re-enabling a webhook under an operator's
 // signature, and the operator views of webhooks and their deliveries. Delivery itself is webhooks/dispatcher.ts.
+
 import { webhookChangeBytes } from "../crypto/canonical.js";
 import { sha256Hex } from "../crypto/keys.js";
 import { webhookSecretBytes } from "../crypto/webhook-signature.js";
+import type { DeliveryInfo, WebhookInfo } from "../protocol/webhooks.js";
 import type { DeliveryRecord, Store, WebhookRecord, WebhookStore } from "../store/types.js";
 import { checkPattern } from "./access.js";
 import type { Caller } from "./caller.js";
@@ -34,33 +36,7 @@ export interface WebhookIdInput extends OperatorSigned {
   id: number;
 }
 
-/** A webhook as listed (never its secret). */
-export interface WebhookInfo {
-  id: number;
-  pattern: string;
-  url: string;
-  allow_private: boolean;
-  /** Highest message id delivered. */
-  position: number;
-  created_by: string;
-  /** Unix seconds. */
-  created_at: number;
-  /** Unix seconds, when deliveries stopped. */
-  disabled_at?: number;
-  disabled_reason?: string;
-}
-
-/** One delivery attempt as listed. */
-export interface DeliveryInfo {
-  webhook_id: number;
-  message_id: number;
-  attempt: number;
-  /** Unix seconds. */
-  at: number;
-  status: number | null;
-  outcome: "delivered" | "failed";
-  error: string | null;
-}
+export type { DeliveryInfo, WebhookInfo } from "../protocol/webhooks.js";
 
 /** What the webhook operations need from the queue. */
 export interface WebhookOptions {

@@ -1,5 +1,14 @@
-// The protocol's JSON bodies (snake_case, docs/PROTOCOL.md section 6) turned into the core's inputs. The
-// HTTP routes and the CLI's local backend both receive these bodies, so the mapping lives here once.
+// The protocol's JSON bodies (snake_case, src/protocol) turned into the core's inputs. The HTTP routes,
+// the CLI's local backend and the SDK's local client all receive these bodies, so the mapping lives here once.
+import type {
+  AccessRuleBody,
+  OperatorSignature,
+  RegisterBody,
+  RevokeBody,
+  RotateBody,
+} from "../protocol/admin.js";
+import type { SendBody } from "../protocol/messages.js";
+import type { WebhookAddBody, WebhookIdBody } from "../protocol/webhooks.js";
 import type {
   AccessRuleInput,
   AccessUnsetInput,
@@ -11,31 +20,12 @@ import type {
 } from "./types.js";
 import type { WebhookAddInput, WebhookIdInput } from "./webhooks.js";
 
-/** The operator signature fields as they travel. */
-export interface WireOperatorSigned {
-  operator: string;
-  signed_at: number;
-  nonce: string;
-  signature: string;
-}
-
-/** A message as it travels (POST /send). */
-export interface WireMessage {
-  channel: string;
-  sender: string;
-  content: string;
-  signature?: string | undefined;
-  signed_at?: number | undefined;
-  nonce?: string | undefined;
-  key?: string | undefined;
-}
-
-function operatorSigned(b: WireOperatorSigned): OperatorSigned {
+function operatorSigned(b: OperatorSignature): OperatorSigned {
   return { operator: b.operator, signedAt: b.signed_at, nonce: b.nonce, signature: b.signature };
 }
 
 /** POST /send body → SendInput. */
-export function sendFromWire(b: WireMessage): SendInput {
+export function sendFromWire(b: SendBody): SendInput {
   const input: SendInput = { channel: b.channel, sender: b.sender, content: b.content };
   if (b.signature !== undefined) input.signature = b.signature;
   if (b.signed_at !== undefined) input.signedAt = b.signed_at;
@@ -45,9 +35,7 @@ export function sendFromWire(b: WireMessage): SendInput {
 }
 
 /** POST /register body → RegistrationInput. */
-export function registrationFromWire(
-  b: WireOperatorSigned & { name: string; public_key: string; identity?: string | undefined },
-): RegistrationInput {
+export function registrationFromWire(b: RegisterBody): RegistrationInput {
   return {
     name: b.name,
     publicKey: b.public_key,
@@ -57,27 +45,22 @@ export function registrationFromWire(
 }
 
 /** POST /revoke body → RevocationInput. */
-export function revocationFromWire(b: WireOperatorSigned & { name: string }): RevocationInput {
+export function revocationFromWire(b: RevokeBody): RevocationInput {
   return { name: b.name, ...operatorSigned(b) };
 }
 
 /** POST /rotate body → RotationInput. */
-export function rotationFromWire(
-  b: WireOperatorSigned & { name: string; public_key: string },
-): RotationInput {
+export function rotationFromWire(b: RotateBody): RotationInput {
   return { name: b.name, publicKey: b.public_key, ...operatorSigned(b) };
 }
 
-/** A grant, deny or unset body as it travels; `permissions` is "read", "write" or "read,write". */
-type WireAccessRule = WireOperatorSigned & { agent: string; pattern: string; permissions: string };
-
-/** POST /grant or /deny body → AccessRuleInput. */
-export function accessRuleFromWire(effect: "grant" | "deny", b: WireAccessRule): AccessRuleInput {
+/** POST /grant or /deny body → AccessRuleInput; `permissions` travels as "read", "write" or "read,write". */
+export function accessRuleFromWire(effect: "grant" | "deny", b: AccessRuleBody): AccessRuleInput {
   return { effect, ...accessUnsetFromWire(b) };
 }
 
 /** POST /unset body → AccessUnsetInput. */
-export function accessUnsetFromWire(b: WireAccessRule): AccessUnsetInput {
+export function accessUnsetFromWire(b: AccessRuleBody): AccessUnsetInput {
   return {
     agent: b.agent,
     pattern: b.pattern,
@@ -87,9 +70,7 @@ export function accessUnsetFromWire(b: WireAccessRule): AccessUnsetInput {
 }
 
 /** POST /webhooks body → WebhookAddInput. */
-export function webhookAddFromWire(
-  b: WireOperatorSigned & { pattern: string; url: string; secret: string; allow_private: boolean },
-): WebhookAddInput {
+export function webhookAddFromWire(b: WebhookAddBody): WebhookAddInput {
   return {
     pattern: b.pattern,
     url: b.url,
@@ -100,6 +81,6 @@ export function webhookAddFromWire(
 }
 
 /** POST /webhooks/remove or /webhooks/enable body → WebhookIdInput. */
-export function webhookIdFromWire(b: WireOperatorSigned & { id: number }): WebhookIdInput {
+export function webhookIdFromWire(b: WebhookIdBody): WebhookIdInput {
   return { id: b.id, ...operatorSigned(b) };
 }

@@ -2,16 +2,14 @@
 // Ed25519 proof (x-ipc-* headers) turned into a Caller by the core.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PROOF_HEADERS } from "../client/sign.js";
 import type { Caller } from "../core/caller.js";
 import { ANONYMOUS } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
 import type { Queue } from "../core/queue.js";
 import { sha256Hex } from "../crypto/keys.js";
+import { PROOF_HEADERS } from "../protocol/headers.js";
+import { PUBLIC_PATHS } from "../protocol/operations.js";
 import { rawBodyOf } from "./input.js";
-
-/** Routes reachable without the bearer token. */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(["/health", "/.well-known/agent-card.json"]);
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
@@ -25,7 +23,7 @@ export function requireBearer(app: FastifyInstance, apiKey: string): void {
   const expected = digest(apiKey);
   app.addHook("onRequest", (request, _reply, done) => {
     const url = request.routeOptions.url;
-    if (url !== undefined && PUBLIC_ROUTES.has(url)) {
+    if (url !== undefined && PUBLIC_PATHS.has(url)) {
       done();
       return;
     }

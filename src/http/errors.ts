@@ -1,32 +1,8 @@
-// How the HTTP face answers a refusal: the one error-code → status table, fastify's own errors mapped
-// to one-line messages, and a 500 without details (logged) for anything unexpected.
+// How the HTTP face answers a refusal: the protocol's error-code → status table (src/protocol/errors.ts),
+// fastify's own errors mapped to one-line messages, and a 500 without details (logged) for anything unexpected.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, IpcError } from "../core/errors.js";
-
-/** HTTP status of every error code; the only place the HTTP face decides one. */
-export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
-  invalid_argument: 400,
-  unauthorized: 401,
-  bad_signature: 401,
-  unknown_agent: 403,
-  forbidden: 403,
-  not_found: 404,
-  replayed: 409,
-  conflict: 409,
-  idempotency_conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
-
-/** JSON body of every error response. */
-export interface ErrorBody {
-  /** One-line, user-facing message. */
-  error: string;
-  /** Machine-readable reason. */
-  code: ErrorCode;
-}
+import { type ErrorBody, STATUS_OF_CODE } from "../protocol/errors.js";
 
 /** A response to send for an error. */
 interface ErrorResponse {

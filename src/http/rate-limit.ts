@@ -4,10 +4,10 @@
 // proofs, replays, bad input) are charged to their address in a second, smaller budget, checked before
 // anything else. Only a successful request is charged to an agent, so nobody spends another agent's budget.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { PROOF_HEADERS } from "../client/sign.js";
 import type { RateLimit } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import type { Queue } from "../core/queue.js";
+import { PROOF_HEADERS } from "../protocol/headers.js";
 
 /** Buckets kept at most per table; idle (full) ones are dropped first, then the oldest. */
 export const MAX_BUCKETS = 100_000;

@@ -2,11 +2,11 @@
 import type { FastifyInstance } from "fastify";
 import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
-import type { AgentInfo } from "../../core/types.js";
 import { registrationFromWire } from "../../core/wire.js";
+import { registerBody } from "../../protocol/admin.js";
 import { callerOf } from "../auth.js";
 import { validate } from "../input.js";
-import { registerBody } from "../schemas.js";
+import { addOperation } from "../operation-route.js";
 import { answerPage } from "./info.js";
 
 /** Why a reference-style registration (with the operator's private key in the body) is refused. */
@@ -17,19 +17,24 @@ export const PRIVATE_KEY_REFUSAL =
 
 /** Registers the identity routes. */
 export function registerIdentityRoutes(app: FastifyInstance, queue: Queue): void {
-  app.post("/register", async (request) => {
-    const body = request.body;
-    if (typeof body === "object" && body !== null && "operator_key" in body) {
-      throw new IpcError("invalid_argument", PRIVATE_KEY_REFUSAL);
-    }
-    const b = validate(registerBody, body, "body");
-    const message = await queue.register(registrationFromWire(b));
-    return { ok: true, message };
-  });
+  addOperation(
+    app,
+    "register",
+    async ({ body }) => ({ ok: true, message: await queue.register(registrationFromWire(body)) }),
+    {
+      // Checked before the schema: a reference client's body with the operator's private key in it.
+      parseBody: (body) => {
+        if (typeof body === "object" && body !== null && "operator_key" in body) {
+          throw new IpcError("invalid_argument", PRIVATE_KEY_REFUSAL);
+        }
+        return validate(registerBody, body, "body");
+      },
+    },
+  );
 
   // Secure mode: only registered identities see the directory (request proof).
-  app.get("/agents", async (request, reply): Promise<AgentInfo[]> => {
+  addOperation(app, "agents", async ({ query, request, reply }) => {
     const caller = await callerOf(request, queue);
-    return answerPage(request, reply, (page) => queue.agentPage(caller, page));
+    return answerPage(query, request, reply, (page) => queue.agentPage(caller, page));
   });
 }

@@ -6,9 +6,9 @@ import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { sendFromWire } from "../../core/wire.js";
 import { answerMessages, holdAnswer } from "../answer-writer.js";
 import { callerOf } from "../auth.js";
-import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
-import { ackBody, parseSendBatchBody, parseSendBody, readQuery, seekBody } from "../schemas.js";
+import { addOperation } from "../operation-route.js";
+import { parseSendBatchBody, parseSendBody } from "../send-body.js";
 
 /** What the message routes need. */
 export interface MessageRouteContext {
@@ -24,19 +24,27 @@ export function registerMessageRoutes(
   app: FastifyInstance,
   { queue, polls, answers }: MessageRouteContext,
 ): void {
-  app.post("/send", async (request) => {
-    const r = await queue.send(sendFromWire(parseSendBody(request.body)));
-    return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
-  });
+  addOperation(
+    app,
+    "send",
+    async ({ body }) => {
+      const r = await queue.send(sendFromWire(body));
+      return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
+    },
+    { parseBody: parseSendBody },
+  );
 
-  app.post("/send/batch", async (request) => {
-    const b = parseSendBatchBody(request.body);
-    const results = await queue.sendBatch(b.messages.map(sendFromWire));
-    return { ok: true, ids: results.map((r) => r.id) };
-  });
+  addOperation(
+    app,
+    "sendBatch",
+    async ({ body }) => {
+      const results = await queue.sendBatch(body.messages.map(sendFromWire));
+      return { ok: true, ids: results.map((r) => r.id) };
+    },
+    { parseBody: parseSendBatchBody },
+  );
 
-  app.get("/messages", async (request, reply) => {
-    const q = validate(readQuery, request.query, "query");
+  addOperation(app, "read", async ({ query: q, request, reply }) => {
     const channels = parseChannelList(q.channel);
     const caller = await callerOf(request, queue);
     const readHeld = async (p: Promise<Delivered[]>): Promise<Delivered[]> => {
@@ -56,7 +64,10 @@ export function registerMessageRoutes(
       peek: q.peek,
       ...(held ? { budget: held } : {}),
     };
-    if (!q.wait) return answerMessages(reply, await readHeld(queue.read(caller, base)), held);
+    if (!q.wait) {
+      answerMessages(reply, await readHeld(queue.read(caller, base)), held);
+      return undefined;
+    }
     // The response's 'close' fires when the client goes away mid-wait (the request's fires too early).
     const controller = polls.open("agent" in caller ? caller.agent : q.agent);
     const onClose = (): void => controller.abort();
@@ -78,17 +89,16 @@ export function registerMessageRoutes(
       if (polls.closing()) void reply.header("connection", "close");
     }
     answerMessages(reply, messages, held);
+    return undefined;
   });
 
-  app.post("/ack", async (request) => {
-    const b = validate(ackBody, request.body, "body");
+  addOperation(app, "ack", async ({ body: b, request }) => {
     const caller = await callerOf(request, queue);
     const watermark = await queue.ack(caller, { channel: b.channel, agent: b.agent, id: b.id });
     return { ok: true, watermark };
   });
 
-  app.post("/seek", async (request) => {
-    const b = validate(seekBody, request.body, "body");
+  addOperation(app, "seek", async ({ body: b, request }) => {
     const caller = await callerOf(request, queue);
     const watermark = await queue.seek(caller, { channel: b.channel, agent: b.agent, to: b.to });
     return { ok: true, watermark };

@@ -7,12 +7,12 @@ import { IpcError } from "../../core/errors.js";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
 import type { AnswerBudget, Delivered } from "../../core/types.js";
+import { LAST_EVENT_ID_HEADER } from "../../protocol/headers.js";
 import { drained } from "../answer-writer.js";
 import { callerOf } from "../auth.js";
 import { describeError } from "../errors.js";
-import { validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
-import { streamQuery } from "../schemas.js";
+import { addOperation } from "../operation-route.js";
 
 /** How often an idle stream sends a `: keep-alive` comment, in ms, unless configured otherwise. */
 export const STREAM_KEEP_ALIVE_MS = 15_000;
@@ -30,7 +30,7 @@ export interface StreamRouteContext {
 
 /** The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. */
 function resumeAfter(request: FastifyRequest, fromQuery: string | undefined): number | undefined {
-  const header = request.headers["last-event-id"];
+  const header = request.headers[LAST_EVENT_ID_HEADER];
   const raw = typeof header === "string" && header.trim() !== "" ? header.trim() : fromQuery;
   if (raw === undefined || raw === "") return undefined;
   if (!/^\d{1,15}$/.test(raw)) {
@@ -51,60 +51,65 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
   const keepAliveMs = ctx.keepAliveMs ?? STREAM_KEEP_ALIVE_MS;
 
   // No automatic HEAD route: a HEAD request would hold a stream open with nothing to send.
-  app.get("/stream", { exposeHeadRoute: false }, async (request, reply) => {
-    const q = validate(streamQuery, request.query, "query");
-    const channels = parseChannelList(q.channel);
-    const after = resumeAfter(request, q.last_event_id);
-    const caller = await callerOf(request, queue);
-    // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
-    const controller = polls.open("agent" in caller ? caller.agent : q.agent);
-    let events: AsyncGenerator<Delivered, void, undefined>;
-    try {
-      // Checks happen here, while an error can still be an ordinary JSON answer.
-      events = await queue.stream(caller, {
-        channels,
-        agent: q.agent,
-        ...(after !== undefined ? { after } : {}),
-        autoack: q.autoack,
-        signal: controller.signal,
-        ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
-      });
-    } catch (e) {
-      polls.done(controller);
-      throw e;
-    }
-
-    reply.hijack();
-    const res = reply.raw;
-    const onClose = (): void => controller.abort();
-    res.once("close", onClose);
-    // The client may have left while the stream was being opened; 'close' then fired already.
-    if (res.destroyed || (res.socket?.destroyed ?? true)) controller.abort();
-    res.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      // Tells proxies such as nginx not to buffer the stream.
-      "x-accel-buffering": "no",
-    });
-    res.flushHeaders();
-    const keepAlive = setInterval(() => {
-      if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
-    }, keepAliveMs);
-    try {
-      for await (const m of events) {
-        if (!res.write(frame(m))) await drained(res);
-        if (controller.signal.aborted) break;
+  addOperation(
+    app,
+    "stream",
+    async ({ query: q, request, reply }) => {
+      const channels = parseChannelList(q.channel);
+      const after = resumeAfter(request, q.last_event_id);
+      const caller = await callerOf(request, queue);
+      // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
+      const controller = polls.open("agent" in caller ? caller.agent : q.agent);
+      let events: AsyncGenerator<Delivered, void, undefined>;
+      try {
+        // Checks happen here, while an error can still be an ordinary JSON answer.
+        events = await queue.stream(caller, {
+          channels,
+          agent: q.agent,
+          ...(after !== undefined ? { after } : {}),
+          autoack: q.autoack,
+          signal: controller.signal,
+          ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
+        });
+      } catch (e) {
+        polls.done(controller);
+        throw e;
       }
-    } catch (e) {
-      const { body, unexpected } = describeError(e, 0);
-      if (unexpected) request.log.error({ err: e }, "stream failed");
-      if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
-    } finally {
-      clearInterval(keepAlive);
-      res.off("close", onClose);
-      polls.done(controller);
-      res.end();
-    }
-  });
+
+      reply.hijack();
+      const res = reply.raw;
+      const onClose = (): void => controller.abort();
+      res.once("close", onClose);
+      // The client may have left while the stream was being opened; 'close' then fired already.
+      if (res.destroyed || (res.socket?.destroyed ?? true)) controller.abort();
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        // Tells proxies such as nginx not to buffer the stream.
+        "x-accel-buffering": "no",
+      });
+      res.flushHeaders();
+      const keepAlive = setInterval(() => {
+        if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
+      }, keepAliveMs);
+      try {
+        for await (const m of events) {
+          if (!res.write(frame(m))) await drained(res);
+          if (controller.signal.aborted) break;
+        }
+      } catch (e) {
+        const { body, unexpected } = describeError(e, 0);
+        if (unexpected) request.log.error({ err: e }, "stream failed");
+        if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+      } finally {
+        clearInterval(keepAlive);
+        res.off("close", onClose);
+        polls.done(controller);
+        res.end();
+      }
+      return undefined;
+    },
+    { exposeHeadRoute: false },
+  );
 }

@@ -1,0 +1,356 @@
+// The one table of the protocol's operations: method, path, input and output schemas and who must prove
+// it. The HTTP routes, the OpenAPI document and the clients' calls are derived from it.
+import type { z } from "zod";
+import {
+  accessQuery,
+  accessRuleBody,
+  accessRuleList,
+  keyEventList,
+  keyEventsQuery,
+  okMessage,
+  registerBody,
+  revokeBody,
+  rotateBody,
+} from "./admin.js";
+import { agentCard, agentList, channelList, health, healthQuery, listQuery } from "./directory.js";
+import { LAST_EVENT_ID_HEADER, NEXT_CURSOR_HEADER } from "./headers.js";
+import {
+  ackBody,
+  ackResponse,
+  deliveredMessage,
+  messageList,
+  readQuery,
+  seekBody,
+  sendBatchBody,
+  sendBatchResponse,
+  sendBody,
+  sendResponse,
+  streamQuery,
+} from "./messages.js";
+import {
+  deliveriesQuery,
+  deliveryList,
+  webhookAddBody,
+  webhookAddResponse,
+  webhookIdBody,
+  webhookList,
+} from "./webhooks.js";
+
+/** Who must prove an operation in secure mode. */
+export type Proof = "none" | "agent" | "operator";
+
+/** One operation of the protocol. */
+export interface Operation {
+  /** Its name in clients and in the OpenAPI document (operationId). */
+  readonly name: string;
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  /** One line: what it does. */
+  readonly summary: string;
+  /** The query parameters; absent: none. */
+  readonly query?: z.ZodObject;
+  /** The JSON request body; absent: none. */
+  readonly body?: z.ZodType;
+  /** The 200 answer: the JSON body, or for an event stream the data of each event. */
+  readonly output: z.ZodType;
+  /** Who must prove it in secure mode ("none": nobody). */
+  readonly proof: Proof;
+  /** Where the proof travels: request proof headers (docs/PROTOCOL.md 4.3) or a signature in the body. */
+  readonly proofIn?: "headers" | "body";
+  /** When the proof is needed, if not always ("a pending count"). */
+  readonly proofWhen?: string;
+  /** Reachable without the API key (IPC_API_KEY). Default false. */
+  readonly public?: boolean;
+  /** "sse": the answer is text/event-stream. Default "json". */
+  readonly answer?: "json" | "sse";
+  /** Request headers it reads besides the proof. */
+  readonly requestHeaders?: readonly string[];
+  /** Response headers it may set. */
+  readonly responseHeaders?: readonly string[];
+}
+
+const PAGED = [NEXT_CURSOR_HEADER, "link"] as const;
+
+/** Every operation, by name. */
+export const OPERATIONS = {
+  send: {
+    name: "send",
+    method: "POST",
+    path: "/send",
+    summary: "Store one message",
+    body: sendBody,
+    output: sendResponse,
+    proof: "agent",
+    proofIn: "body",
+  },
+  sendBatch: {
+    name: "sendBatch",
+    method: "POST",
+    path: "/send/batch",
+    summary: "Store 1 to 1000 messages in one transaction, all or none",
+    body: sendBatchBody,
+    output: sendBatchResponse,
+    proof: "agent",
+    proofIn: "body",
+  },
+  read: {
+    name: "read",
+    method: "GET",
+    path: "/messages",
+    summary: "Read an agent's unread messages, oldest first; with wait, long-poll",
+    query: readQuery,
+    output: messageList,
+    proof: "agent",
+    proofIn: "headers",
+  },
+  ack: {
+    name: "ack",
+    method: "POST",
+    path: "/ack",
+    summary: "Move an agent's watermark on a channel forward",
+    body: ackBody,
+    output: ackResponse,
+    proof: "agent",
+    proofIn: "headers",
+  },
+  seek: {
+    name: "seek",
+    method: "POST",
+    path: "/seek",
+    summary: "Move an agent's watermark on a channel anywhere, also back",
+    body: seekBody,
+    output: ackResponse,
+    proof: "agent",
+    proofIn: "headers",
+    proofWhen: "by the agent itself, or by an operator for any agent",
+  },
+  stream: {
+    name: "stream",
+    method: "GET",
+    path: "/stream",
+    summary: "Stream an agent's unread messages, then new ones, as Server-Sent Events",
+    query: streamQuery,
+    output: deliveredMessage,
+    proof: "agent",
+    proofIn: "headers",
+    answer: "sse",
+    requestHeaders: [LAST_EVENT_ID_HEADER],
+  },
+  channels: {
+    name: "channels",
+    method: "GET",
+    path: "/channels",
+    summary: "List channels with message counts, newest activity first, one page",
+    query: listQuery,
+    output: channelList,
+    proof: "agent",
+    proofIn: "headers",
+    responseHeaders: PAGED,
+  },
+  agents: {
+    name: "agents",
+    method: "GET",
+    path: "/agents",
+    summary: "List the agent directory (never keys), oldest first, one page",
+    query: listQuery,
+    output: agentList,
+    proof: "agent",
+    proofIn: "headers",
+    responseHeaders: PAGED,
+  },
+  health: {
+    name: "health",
+    method: "GET",
+    path: "/health",
+    summary: "Status, an agent's pending count on a channel, and the security mode",
+    query: healthQuery,
+    output: health,
+    proof: "agent",
+    proofIn: "headers",
+    proofWhen: "only for a pending count (channel and agent given), by that agent",
+    public: true,
+  },
+  agentCard: {
+    name: "agentCard",
+    method: "GET",
+    path: "/.well-known/agent-card.json",
+    summary: "The A2A-style agent card of this server",
+    output: agentCard,
+    proof: "none",
+    public: true,
+  },
+  register: {
+    name: "register",
+    method: "POST",
+    path: "/register",
+    summary: "Register an agent under an operator's signature",
+    body: registerBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  revoke: {
+    name: "revoke",
+    method: "POST",
+    path: "/revoke",
+    summary: "Revoke an agent or operator under an operator's signature",
+    body: revokeBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  rotate: {
+    name: "rotate",
+    method: "POST",
+    path: "/rotate",
+    summary: "Replace an identity's public key under an operator's signature",
+    body: rotateBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  grant: {
+    name: "grant",
+    method: "POST",
+    path: "/grant",
+    summary: "Allow an agent read and/or write on a channel pattern, under an operator's signature",
+    body: accessRuleBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  deny: {
+    name: "deny",
+    method: "POST",
+    path: "/deny",
+    summary: "Refuse an agent read and/or write on a channel pattern, under an operator's signature",
+    body: accessRuleBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  unset: {
+    name: "unset",
+    method: "POST",
+    path: "/unset",
+    summary: "Remove an agent's rule on a channel pattern, under an operator's signature",
+    body: accessRuleBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  accessRules: {
+    name: "accessRules",
+    method: "GET",
+    path: "/access",
+    summary: "The channel access rules, of one agent or of all",
+    query: accessQuery,
+    output: accessRuleList,
+    proof: "operator",
+    proofIn: "headers",
+  },
+  keyEvents: {
+    name: "keyEvents",
+    method: "GET",
+    path: "/key-events",
+    summary: "The key rotations and the revocation of one identity, oldest first",
+    query: keyEventsQuery,
+    output: keyEventList,
+    proof: "operator",
+    proofIn: "headers",
+  },
+  addWebhook: {
+    name: "addWebhook",
+    method: "POST",
+    path: "/webhooks",
+    summary: "Deliver the messages of matching channels to a URL, under an operator's signature",
+    body: webhookAddBody,
+    output: webhookAddResponse,
+    proof: "operator",
+    proofIn: "body",
+  },
+  removeWebhook: {
+    name: "removeWebhook",
+    method: "POST",
+    path: "/webhooks/remove",
+    summary: "Remove a webhook, under an operator's signature",
+    body: webhookIdBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  enableWebhook: {
+    name: "enableWebhook",
+    method: "POST",
+    path: "/webhooks/enable",
+    summary: "Resume a disabled webhook where it stopped, under an operator's signature",
+    body: webhookIdBody,
+    output: okMessage,
+    proof: "operator",
+    proofIn: "body",
+  },
+  webhooks: {
+    name: "webhooks",
+    method: "GET",
+    path: "/webhooks",
+    summary: "The webhooks (never their secrets)",
+    output: webhookList,
+    proof: "operator",
+    proofIn: "headers",
+  },
+  webhookDeliveries: {
+    name: "webhookDeliveries",
+    method: "GET",
+    path: "/webhooks/deliveries",
+    summary: "The newest delivery attempts of one webhook",
+    query: deliveriesQuery,
+    output: deliveryList,
+    proof: "operator",
+    proofIn: "headers",
+  },
+} as const satisfies Record<string, Operation>;
+
+/** The operations' names. */
+export type OperationName = keyof typeof OPERATIONS;
+
+type Op<N extends OperationName> = (typeof OPERATIONS)[N];
+
+/** The query parameters of operation `N`, as a client gives them. */
+export type QueryOf<N extends OperationName> =
+  Op<N> extends { query: z.ZodType } ? z.input<Op<N>["query"]> : never;
+
+/** The request body of operation `N`, as it travels. */
+export type BodyOf<N extends OperationName> =
+  Op<N> extends { body: z.ZodType } ? z.input<Op<N>["body"]> : never;
+
+/** The 200 answer of operation `N` (for a stream: one event's data). */
+export type OutputOf<N extends OperationName> = z.output<Op<N>["output"]>;
+
+/** Paths reachable without the API key. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(
+  Object.values(OPERATIONS as Record<string, Operation>)
+    .filter((op) => op.public)
+    .map((op) => op.path),
+);
+
+/**
+ * The request target (path and query string) of an operation: undefined, null and false parameters are
+ * left out, true is sent as "true".
+ */
+export function targetOf(op: Operation, query: Record<string, unknown> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === false) continue;
+    q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s === "" ? op.path : `${op.path}?${s}`;
+}
+
+/** The query parameters of operation `N` once its schema has parsed them; undefined when it has none. */
+export type ParsedQueryOf<N extends OperationName> =
+  Op<N> extends { query: z.ZodType } ? z.output<Op<N>["query"]> : undefined;
+
+/** The request body of operation `N` once its schema has parsed it; undefined when it has none. */
+export type ParsedBodyOf<N extends OperationName> =
+  Op<N> extends { body: z.ZodType } ? z.output<Op<N>["body"]> : undefined;
