@@ -2,6 +2,7 @@
 // announced, and the server writes one log (JSON lines on a pipe) with the address it really bound.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { delay, finished, runCli, spawnCli, startServerProcess, tempDb } from "../helpers/cli.js";
@@ -55,12 +56,21 @@ describe("say what happened", () => {
   });
 
   it("serve --log-level warn leaves out the info lines; a bad level is a usage error", async () => {
-    const child = spawnCli(["serve", "0", "--log-level", "warn"], {
+    const port = await freePort();
+    const child = spawnCli(["serve", String(port), "--log-level", "warn"], {
       ...t.env,
       IPC_DB_PATH: join(t.dir, "quiet.db"),
     });
     const done = finished(child);
-    await delay(1500);
+    // Stopped once it answers (a loaded machine may take seconds to start), not after a fixed pause.
+    for (let i = 0; i < 600; i++) {
+      const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (up) break;
+      await delay(50);
+    }
     child.kill("SIGTERM");
     const r = await done;
     assert.equal(r.code, 0, r.stderr);
@@ -70,3 +80,15 @@ describe("say what happened", () => {
     assert.match(bad.stderr, /--log-level must be one of fatal, error, warn, info/);
   });
 });
+
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
