@@ -63,10 +63,11 @@ describe("server killed with SIGKILL under load", () => {
     const answered: Answered[] = [];
     const refused: string[] = [];
     const clients = Array.from({ length: CLIENTS }, (_, c) => sendUntilGone(first.url, c, answered, refused));
-    // About a second of load; then make sure every client got through before pulling the plug.
+    // About a second of load; then make sure every client got through and 50 sends were answered before
+    // pulling the plug (a loaded machine answers fewer per second: wait for them rather than fail).
     await delay(1000);
-    for (let i = 0; new Set(answered.map((a) => a.client)).size < CLIENTS; i++) {
-      assert.ok(i < 200, "not every client got an answer");
+    for (let i = 0; new Set(answered.map((a) => a.client)).size < CLIENTS || answered.length < 50; i++) {
+      assert.ok(i < 1200, `not every client got an answer, or only ${answered.length} sends in 30 s`);
       await delay(25);
     }
     const exited = new Promise((resolve) => first.child.once("exit", (_code, signal) => resolve(signal)));
@@ -74,7 +75,7 @@ describe("server killed with SIGKILL under load", () => {
     assert.equal(await exited, "SIGKILL");
     await Promise.all(clients);
     assert.deepEqual(refused, [], "no send was refused while the server ran");
-    assert.ok(answered.length >= 50, `only ${answered.length} sends answered in a second`);
+    assert.ok(answered.length >= 50, `only ${answered.length} sends answered`);
 
     const second = await startServerProcess(tmp.env);
     let stored: Delivered[];
