@@ -19,6 +19,7 @@ plugin_dir=$(CDPATH= cd -P -- "$dir/.." && pwd)
 if [ -n "${CLAUDE_PLUGIN_OPTION_AGENT-}" ]; then export IPC_AGENT=$CLAUDE_PLUGIN_OPTION_AGENT; fi
 if [ -n "${CLAUDE_PLUGIN_OPTION_KEY_FILE-}" ]; then export IPC_KEY=$CLAUDE_PLUGIN_OPTION_KEY_FILE; fi
 if [ -n "${CLAUDE_PLUGIN_OPTION_SERVER_URL-}" ]; then export IPC_URL=$CLAUDE_PLUGIN_OPTION_SERVER_URL; fi
+if [ -n "${CLAUDE_PLUGIN_OPTION_DB_PATH-}" ]; then export IPC_DB_PATH=$CLAUDE_PLUGIN_OPTION_DB_PATH; fi
 if [ -n "${CLAUDE_PLUGIN_OPTION_CHANNELS-}" ]; then export IPC_CHANNELS=$CLAUDE_PLUGIN_OPTION_CHANNELS; fi
 
 one_line() { case $1 in *$'\n'*) return 1 ;; esac; }
@@ -34,17 +35,18 @@ if [ "${1-}" = monitor ]; then
       echo "el-ipc: the plugin has no agent name yet: set it with /plugin (el-ipc, configure) and start a new session" >&2
       exit 1
     fi
-    { IFS= read -r IPC_AGENT; IFS= read -r key; IFS= read -r url; IFS= read -r channels; } <"$conf" || true
+    { IFS= read -r IPC_AGENT; IFS= read -r key; IFS= read -r url; IFS= read -r channels; IFS= read -r db; } <"$conf" || true
     export IPC_AGENT
     if [ -n "${key-}" ]; then export IPC_KEY=$key; fi
     if [ -n "${url-}" ]; then export IPC_URL=$url; fi
     if [ -n "${channels-}" ]; then export IPC_CHANNELS=$channels; fi
+    if [ -n "${db-}" ]; then export IPC_DB_PATH=$db; fi
   fi
   set -- tail "@$IPC_AGENT${IPC_CHANNELS:+,$IPC_CHANNELS}" "$IPC_AGENT"
 elif [ "${1-}" = hook ] && [ -n "${CLAUDE_PLUGIN_DATA-}" ] && [ -n "${IPC_AGENT-}" ]; then
-  if one_line "$IPC_AGENT${IPC_KEY-}${IPC_URL-}${IPC_CHANNELS-}" && mkdir -p -m 700 "$CLAUDE_PLUGIN_DATA" 2>/dev/null; then
+  if one_line "$IPC_AGENT${IPC_KEY-}${IPC_URL-}${IPC_CHANNELS-}${IPC_DB_PATH-}" && mkdir -p -m 700 "$CLAUDE_PLUGIN_DATA" 2>/dev/null; then
     tmp=$CLAUDE_PLUGIN_DATA/.settings.$$
-    (umask 077 && printf '%s\n' "$IPC_AGENT" "${IPC_KEY-}" "${IPC_URL-}" "${IPC_CHANNELS-}" >"$tmp") && mv -f "$tmp" "$CLAUDE_PLUGIN_DATA/settings" || rm -f "$tmp"
+    (umask 077 && printf '%s\n' "$IPC_AGENT" "${IPC_KEY-}" "${IPC_URL-}" "${IPC_CHANNELS-}" "${IPC_DB_PATH-}" >"$tmp") && mv -f "$tmp" "$CLAUDE_PLUGIN_DATA/settings" || rm -f "$tmp"
   fi
 fi
 

@@ -65,7 +65,13 @@ describe("Claude Code plugin", () => {
 
   it("declares its settings, its skills and a launcher that is executable", () => {
     assert.equal(manifest.name, "el-ipc");
-    assert.deepEqual(Object.keys(manifest.userConfig), ["agent", "key_file", "server_url", "channels"]);
+    assert.deepEqual(Object.keys(manifest.userConfig), [
+      "agent",
+      "key_file",
+      "server_url",
+      "db_path",
+      "channels",
+    ]);
     for (const dir of manifest.skills) {
       const text = readFileSync(join(REPO_ROOT, dir, "SKILL.md"), "utf8");
       assert.match(
@@ -104,7 +110,7 @@ describe("Claude Code plugin", () => {
       JSON.parse(r.stdout).hookSpecificOutput.additionalContext,
       /^el-ipc: 1 unread in @you from planner/,
     );
-    assert.equal(readFileSync(join(data, "settings"), "utf8"), "you\n\n\nbuild\n");
+    assert.equal(readFileSync(join(data, "settings"), "utf8"), `you\n\n\nbuild\n${t.db}\n`);
     assert.equal(statSync(join(data, "settings")).mode & 0o777, 0o600);
   });
 
