@@ -109,7 +109,8 @@ export async function run(kind: string, opts: InitOptions, globals: GlobalOption
 function launcher(env: NodeJS.ProcessEnv): { command: string; prefix: string[] } {
   const script = realpathSync(process.argv[1] as string);
   for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
+    // npx and npm scripts put node_modules/.bin on the PATH only while they run: not where agents look.
+    if (!dir || /node_modules[\\/]\.bin[\\/]?$/.test(dir)) continue;
     const candidate = join(dir, "el-ipc");
     try {
       if (realpathSync(candidate) === script) return { command: "el-ipc", prefix: [] };

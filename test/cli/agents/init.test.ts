@@ -2,7 +2,15 @@
 // then read by each harness's own CLI where it is installed (claude, codex, gemini, opencode on the PATH).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
@@ -178,6 +186,31 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
       "--key",
       join(p.home, "data", "el-ipc", "keys", "bob.key"),
     ]);
+  });
+
+  it("writes `el-ipc` when this CLI is the el-ipc on the PATH, not when only npx put it there", async () => {
+    const p = fresh();
+    const npxBin = join(p.dir, "pkg", "node_modules", ".bin");
+    const bin = join(p.dir, "bin");
+    mkdirSync(npxBin, { recursive: true });
+    mkdirSync(bin);
+    symlinkSync(CLI, join(npxBin, "el-ipc"));
+    const command = () => json(join(p.project, "opencode.json")).mcp["el-ipc"].command.slice(0, 2);
+    ok(
+      await init(["opencode", "--agent", "bob"], {
+        ...p,
+        env: { ...p.env, PATH: `${npxBin}${delimiter}${p.env.PATH}` },
+      }),
+    );
+    assert.deepEqual(command(), [process.execPath, realpathSync(CLI)]);
+    symlinkSync(CLI, join(bin, "el-ipc"));
+    ok(
+      await init(["opencode", "--agent", "bob"], {
+        ...p,
+        env: { ...p.env, PATH: `${bin}${delimiter}${p.env.PATH}` },
+      }),
+    );
+    assert.deepEqual(command(), ["el-ipc", "mcp"]);
   });
 
   it("--dry-run shows the change and writes nothing, not even the key", async () => {
