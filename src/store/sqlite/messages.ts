@@ -5,6 +5,7 @@ import { IpcError } from "../../core/errors.js";
 import { messageBytes } from "../../core/limits.js";
 import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Position, Store } from "../types.js";
 import { createBatcher, type Outcome } from "./batcher.js";
+import { createSummaryKeeper } from "./summary.js";
 
 /** Idempotency keys are remembered this long (ms). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -125,7 +126,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       "INSERT INTO watermarks (agent, channel, last_id) VALUES (?, ?, ?) ON CONFLICT (agent, channel) DO UPDATE SET last_id = excluded.last_id",
     ),
     channelTop: db.prepare("SELECT MAX(id) FROM messages WHERE channel = ?").pluck(),
-    // The summary kept by migration 004's triggers, newest activity first through its top_id index.
+    // The summary of migrations 004 and 006, newest activity first through its top_id index.
     channels: db.prepare(
       "SELECT channel, count, last_at AS last, top_id AS top FROM channel_summary WHERE top_id < ? ORDER BY top_id DESC LIMIT ?",
     ),
@@ -214,8 +215,9 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
   // A single insert with no proof or key needs no savepoint: a failed statement leaves nothing behind.
   const writesOneRow = (msgs: NewMessage[]): boolean =>
     msgs.length === 1 && !msgs[0]?.replayGuard && msgs[0]?.idempotencyKey === undefined;
-  const commitAppends = db.transaction((batch: NewMessage[][]): Outcome<AppendResult[]>[] =>
-    batch.map((msgs): Outcome<AppendResult[]> => {
+  const summary = createSummaryKeeper(db);
+  const commitAppends = db.transaction((batch: NewMessage[][]): Outcome<AppendResult[]>[] => {
+    const out = batch.map((msgs): Outcome<AppendResult[]> => {
       try {
         return { value: writesOneRow(msgs) ? [appendOne(msgs[0] as NewMessage)] : appendCall(msgs) };
       } catch (e) {
@@ -224,8 +226,11 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
         if (!db.inTransaction) throw e;
         return { error: e };
       }
-    }),
-  );
+    });
+    summary.catchUp();
+    return out;
+  });
+  const catchUpSummary = db.transaction(() => summary.catchUp());
   const appends = createBatcher<NewMessage[], AppendResult[]>({
     schedule: setImmediate,
     run: (batch) => {
@@ -348,6 +353,14 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       return (stmt.channelTop.get(channel) as number | null) ?? 0;
     },
     async listChannels(page): Promise<ChannelSummary[]> {
+      // Messages another process wrote without counting them (the reference does) are counted first.
+      if (summary.behind()) {
+        try {
+          catchUpSummary.immediate();
+        } catch (e) {
+          throw o.mapError(e);
+        }
+      }
       const rows = stmt.channels.all(page?.after ?? Number.MAX_SAFE_INTEGER, page?.limit ?? -1) as {
         channel: string;
         count: number;
