@@ -55,6 +55,8 @@ export const MAX_NAME_CHARS = 128;
 export const MAX_IDENTITY_CHARS = 512;
 
 // Whitespace, C0/C1 controls, commas (channel lists use them) and lone surrogates (invalid UTF-8).
+/** Printable ASCII but the comma, not starting "@@": a name every check accepts. */
+export const PLAIN_NAME = /^(?!@@)[!-+\--~]+$/;
 const BAD_NAME_CHAR = /[\s\p{Cc},]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -82,6 +84,13 @@ function looksLikeAt(c: string): boolean {
  * look-alike of "@" (＠, ﹫, ...) at the start or right after a leading "@" (inbox channels start with "@").
  */
 export function checkName(kind: "channel" | "agent" | "sender" | "operator", name: unknown): string {
+  // Most names are short printable ASCII, which none of the checks below can refuse (each send checks two).
+  if (typeof name === "string" && name.length <= MAX_NAME_CHARS && PLAIN_NAME.test(name)) return name;
+  return checkUnusualName(kind, name);
+}
+
+/** checkName without its shortcut for plain ASCII names (exported for the test that they agree). */
+export function checkUnusualName(kind: "channel" | "agent" | "sender" | "operator", name: unknown): string {
   if (typeof name !== "string" || name.length === 0)
     throw new IpcError("invalid_argument", `${kind} is required`);
   if ([...name].length > MAX_NAME_CHARS) {
