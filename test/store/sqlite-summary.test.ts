@@ -4,6 +4,7 @@ import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import { NEW_MESSAGES } from "../../src/store/sqlite/summary.js";
 import type { NewMessage, Store } from "../../src/store/types.js";
 import { makeTempDir, type TempDir } from "../helpers/fixtures.js";
 
@@ -103,5 +104,14 @@ describe("SQLite channel summary", () => {
       if (round === 2) await store.prune({ keepPerChannel: 1 });
       assert.deepEqual(await store.listChannels(), truth(other), `round ${round}`);
     }
+  });
+
+  it("reads only the messages after its mark, by id, not every message through the channel index", () => {
+    const plan = other.prepare(`EXPLAIN QUERY PLAN ${NEW_MESSAGES}`).all(1) as { detail: string }[];
+    assert.ok(
+      plan.some((p) => /SEARCH messages USING INTEGER PRIMARY KEY \(rowid>\?\)/.test(p.detail)),
+      JSON.stringify(plan),
+    );
+    assert.ok(!plan.some((p) => /^SCAN messages/.test(p.detail)), JSON.stringify(plan));
   });
 });

@@ -2,6 +2,14 @@
 // to date are added per channel in one statement, at the end of each commit of appends and before a listing.
 import type Database from "better-sqlite3";
 
+/**
+ * Per channel, the messages after a mark. NOT INDEXED keeps SQLite on the id range: with the channel index
+ * it would walk every message to avoid sorting the groups. A bare column beside MAX() comes from the row
+ * holding the maximum (SQLite's documented rule).
+ */
+export const NEW_MESSAGES =
+  "SELECT channel, COUNT(*) AS count, MAX(id) AS top, created_at FROM messages NOT INDEXED WHERE id > ? GROUP BY channel";
+
 /** Brings the channel summary up to date. */
 export interface ChannelSummaryKeeper {
   /** Adds the messages after the summary's mark; call inside a write transaction. */
@@ -14,10 +22,9 @@ export interface ChannelSummaryKeeper {
 export function createSummaryKeeper(db: Database.Database): ChannelSummaryKeeper {
   const upto = db.prepare("SELECT upto FROM channel_summary_state WHERE id = 0").pluck();
   const lastId = db.prepare("SELECT COALESCE(MAX(id), 0) FROM messages").pluck();
-  // A bare column beside MAX() comes from the row holding the maximum (SQLite's documented rule).
   const add = db.prepare(`
     INSERT INTO channel_summary (channel, count, top_id, last_at)
-      SELECT channel, COUNT(*), MAX(id), created_at FROM messages WHERE id > ? GROUP BY channel
+      SELECT channel, count, top, created_at FROM (${NEW_MESSAGES}) WHERE true
     ON CONFLICT (channel) DO UPDATE SET
       count = count + excluded.count,
       top_id = MAX(top_id, excluded.top_id),
