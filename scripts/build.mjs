@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleCli } from "./build-cli.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // EL_IPC_OUT builds into another folder (parallel work on one checkout); the default is dist/.
@@ -36,14 +37,15 @@ try {
   failed = true;
 }
 /**
- * Entry points of the package, one per face: the CLI (the `bin`) and the HTTP server (`"./server"`). Code splitting puts what they share in chunks beside them, so a process that starts in
- * one face and loads another (the CLI's `serve`) loads each module once.
+ * Entry points of the package for other programs: the HTTP server (`"./server"`). Code splitting puts what
+ * they share in chunks beside them, so a process that loads several loads each module once. The CLI (the
+ * `bin`) is bundled on its own, as one file (build-cli.mjs).
  */
-const ENTRIES = { cli: "src/cli/main.ts", server: "src/http/server.ts" };
+const ENTRIES = { server: "src/http/server.ts" };
 /** CommonJS packages the bundle loads with require() (see the plugin below). */
 const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
 /** Entries that may load no package at start-up, only when a code path needs it. */
-const LAZY_ENTRIES = ["cli.js"];
+const LAZY_ENTRIES = [];
 
 for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: true })) {
   const from = join(root, "src", "store", backend.name, "migrations");
@@ -54,6 +56,7 @@ for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: t
   }
 }
 await bundle();
+await bundleCli(await import("esbuild"), { root, lib });
 chmodSync(join(lib, "cli.js"), 0o755);
 if (failed) process.exit(1);
 

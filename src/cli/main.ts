@@ -39,8 +39,4 @@ async function main(args: string[]): Promise<void> {
   return runWithCommander(process.argv, PROGRAM, commands);
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (e) {
-  fail(e);
-}
+main(process.argv.slice(2)).catch(fail);

@@ -1,6 +1,6 @@
 // The CLI's send and read paths run once per message and must start fast: they may not load the HTTP
-// framework, its validation library, its logger or commander. The built entry and its chunks are ES modules
-// (a module-resolve hook sees them), packages CommonJS or ESM (require.cache lists the former).
+// framework, its validation library, its logger or commander. The built entry is an ES module that runs the
+// CommonJS bundle (a module-resolve hook sees the former, require.cache the bundle and CommonJS packages).
 // Commander is only loaded when the fast parser gives up, so the fast parser must read every command line
 // it accepts exactly as commander would.
 import assert from "node:assert/strict";
@@ -102,11 +102,13 @@ describe("CLI start-up", () => {
       .split("\n")
       .filter((l) => l.startsWith("LOADED file:") && !l.includes("/node_modules/"))
       .map((l) => l.slice(7));
-    assert.ok(
-      ours.some((u) => u.endsWith("/cli.js")),
-      ours.join("\n"),
-    );
     const lib = dirname(pathToFileURL(CLI).href);
+    assert.deepEqual(
+      ours.filter((u) => u.startsWith(`${lib}/`)),
+      [`${lib}/cli.js`],
+      "the launcher is the only ES module of el-ipc: the HTTP face comes from the CLI's bundle",
+    );
+    assert.ok(stderr.includes(`LOADED ${join(dirname(CLI), "cli.cjs")}\n`), "the bundle (sanity check)");
     assert.deepEqual(
       ours.filter((u) => !u.startsWith(`${lib}/`) && !u.startsWith(pathToFileURL(dir).href)),
       [],
