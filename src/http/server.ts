@@ -96,8 +96,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   };
   const app = fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: { level: opts.logLevel ?? "warn" } }),
-    // No per-request log lines: they cost more than a send.
+    // No per-request log lines: they cost more than a send. Nor a child logger per request (its request
+    // id would only label the rare error line of a request): the server's logger serves every request.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: config.limits.bodyBytes,
     requestTimeout: t.requestMs,
     keepAliveTimeout: t.keepAliveMs,
