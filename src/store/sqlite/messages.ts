@@ -7,6 +7,9 @@ import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Position,
 import { createBatcher, type Outcome } from "./batcher.js";
 import { createSummaryKeeper } from "./summary.js";
 
+/** How long after a write the channel summary catches up, in ms. */
+export const SUMMARY_DELAY_MS = 1_000;
+
 /** Idempotency keys are remembered this long (ms). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -215,9 +218,8 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
   // A single insert with no proof or key needs no savepoint: a failed statement leaves nothing behind.
   const writesOneRow = (msgs: NewMessage[]): boolean =>
     msgs.length === 1 && !msgs[0]?.replayGuard && msgs[0]?.idempotencyKey === undefined;
-  const summary = createSummaryKeeper(db);
-  const commitAppends = db.transaction((batch: NewMessage[][]): Outcome<AppendResult[]>[] => {
-    const out = batch.map((msgs): Outcome<AppendResult[]> => {
+  const commitAppends = db.transaction((batch: NewMessage[][]): Outcome<AppendResult[]>[] =>
+    batch.map((msgs): Outcome<AppendResult[]> => {
       try {
         return { value: writesOneRow(msgs) ? [appendOne(msgs[0] as NewMessage)] : appendCall(msgs) };
       } catch (e) {
@@ -226,16 +228,40 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
         if (!db.inTransaction) throw e;
         return { error: e };
       }
-    });
-    summary.catchUp();
-    return out;
-  });
-  const catchUpSummary = db.transaction(() => summary.catchUp());
+    }),
+  );
+
+  // The channel summary catches up SUMMARY_DELAY_MS after writes (one pass for all of them) and before a
+  // listing, a step per transaction.
+  const summary = createSummaryKeeper(db);
+  const summaryStep = db.transaction(() => summary.catchUpStep());
+  let summaryTimer: NodeJS.Timeout | undefined;
+  async function catchUpSummary(): Promise<void> {
+    for (;;) {
+      if (o.isClosed()) return;
+      try {
+        if (summaryStep.immediate()) return;
+      } catch (e) {
+        throw o.mapError(e);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  function scheduleSummary(): void {
+    if (summaryTimer) return;
+    summaryTimer = setTimeout(() => {
+      summaryTimer = undefined;
+      // Busy or closing: the next write or listing tries again.
+      catchUpSummary().catch(() => undefined);
+    }, SUMMARY_DELAY_MS);
+    summaryTimer.unref();
+  }
   const appends = createBatcher<NewMessage[], AppendResult[]>({
     schedule: setImmediate,
     run: (batch) => {
       const out = commitAppends.immediate(batch);
       readCache.clear();
+      scheduleSummary();
       return out;
     },
     mapError: o.mapError,
@@ -353,14 +379,8 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       return (stmt.channelTop.get(channel) as number | null) ?? 0;
     },
     async listChannels(page): Promise<ChannelSummary[]> {
-      // Messages another process wrote without counting them (the reference does) are counted first.
-      if (summary.behind()) {
-        try {
-          catchUpSummary.immediate();
-        } catch (e) {
-          throw o.mapError(e);
-        }
-      }
+      // Messages not counted yet (written since the last pass, or by the reference) are counted first.
+      if (summary.behind()) await catchUpSummary();
       const rows = stmt.channels.all(page?.after ?? Number.MAX_SAFE_INTEGER, page?.limit ?? -1) as {
         channel: string;
         count: number;

@@ -1,7 +1,7 @@
--- channel_summary is brought up to date once per commit instead of by a trigger per insert (the trigger
--- cost about as much as the insert itself). It counts the messages up to channel_summary_state.upto;
--- messages after it, whoever wrote them (the reference does not know the summary), are added by the next
--- commit of el-ipc or before a listing (src/store/sqlite/summary.ts).
+-- channel_summary is brought up to date in passes instead of by a trigger per insert (the trigger cost
+-- about as much as the insert itself). It counts the messages up to channel_summary_state.upto; messages
+-- after it, whoever wrote them (the reference does not know the summary), are added a second after el-ipc
+-- writes and before a listing (src/store/sqlite/summary.ts).
 DROP TRIGGER channel_summary_insert;
 CREATE TABLE channel_summary_state (
     id    INTEGER PRIMARY KEY CHECK (id = 0),
