@@ -23,6 +23,10 @@ export interface Config {
   sync: "normal" | "full";
   /** Agent card fields. Env IPC_AGENT_NAME, IPC_AGENT_DESC, IPC_AGENT_URL. */
   card: { name?: string; description?: string; url?: string };
+  /** Private key file the server signs the agent card with (an operator's). Env IPC_CARD_KEY; default unsigned. */
+  cardKeyPath: string | undefined;
+  /** The agent A2A messages go to when they name none. Env IPC_A2A_AGENT; default none (they must name one). */
+  a2aAgent: string | undefined;
   /** Size limits. Env IPC_MAX_BODY_BYTES, IPC_MAX_CONTENT_BYTES, IPC_MAX_PAGE_BYTES. */
   limits: Limits;
   /** Bytes the server holds for answers not yet written out, all clients together. Env IPC_MAX_UNSENT_BYTES, default 64 MiB. */
@@ -187,6 +191,8 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
       ...(env.IPC_AGENT_DESC ? { description: env.IPC_AGENT_DESC } : {}),
       ...(env.IPC_AGENT_URL ? { url: env.IPC_AGENT_URL.replace(/\/+$/, "") } : {}),
     },
+    cardKeyPath: env.IPC_CARD_KEY || undefined,
+    a2aAgent: env.IPC_A2A_AGENT || undefined,
     limits: {
       ...DEFAULT_LIMITS,
       bodyBytes: positiveInt("IPC_MAX_BODY_BYTES", env.IPC_MAX_BODY_BYTES, DEFAULT_LIMITS.bodyBytes),

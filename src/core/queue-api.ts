@@ -86,8 +86,11 @@ export interface QueueDirectory {
    * the channel, or the local process.
    */
   health(caller: Caller, q?: { channel?: string | undefined; agent?: string | undefined }): Promise<Health>;
-  /** The agent card; its did:key is derived from the first operator's key. */
-  agentCard(): Promise<AgentCard>;
+  /**
+   * The A2A agent card; its did:key is derived from the first operator's key. `baseUrl` (where the server
+   * listens) fills the interface URL when no public URL (IPC_AGENT_URL) is configured.
+   */
+  agentCard(baseUrl?: string): Promise<AgentCard>;
   /** True once an operator exists (secure mode); never switched off. */
   isSecure(): Promise<boolean>;
   /** Verifies a signed HTTP request and consumes its nonce; anonymous in open mode (proofs are ignored). */

@@ -6,7 +6,7 @@ import { type Access, createAccess, type DefaultAccess } from "./access.js";
 import { createAdminViews } from "./admin-views.js";
 import { callerOf, principalOf } from "./caller.js";
 import { createCallerChecks } from "./callers.js";
-import { buildAgentCard } from "./card.js";
+import { buildAgentCard, type CardOptions } from "./card.js";
 import { toDelivered } from "./delivered.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
@@ -33,8 +33,8 @@ export interface QueueOptions {
   limits?: Partial<Limits>;
   /** Accepted clock skew of signed timestamps, in ms. Default 300,000. */
   replayWindowMs?: number;
-  /** What the agent card says about this server. */
-  card?: { name?: string; description?: string; url?: string };
+  /** What the agent card says about this server, and the key that signs it. Default unsigned, named el-ipc. */
+  card?: CardOptions;
   /** Retention applied by maintenance (startMaintenance / maintain). Default none: keep everything. */
   retention?: RetentionPolicy;
   /** Access of registered agents to channels no grant/deny rule matches. Default "allow". */
@@ -310,8 +310,8 @@ export function createQueue(options: QueueOptions): Queue {
       return { status: "ok", pending, secure_mode: await identity.isSecure() };
     },
 
-    async agentCard() {
-      return buildAgentCard(await store.listAgents(), options.card ?? {});
+    async agentCard(baseUrl) {
+      return buildAgentCard(await store.listAgents(), options.card ?? {}, baseUrl);
     },
     isSecure: () => identity.isSecure(),
     authenticate: async (proof) => callerOf(await identity.authenticate(proof)),

@@ -1,6 +1,8 @@
 // The HTTP face of el-ipc: a fastify server over one Queue. Routes parse input, call the core and
 // format its answers; who may do what is decided in the core.
 import fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { createA2aBridge } from "../a2a/bridge.js";
+import { loadPrivateKeyFile } from "../cli/keyfile.js";
 import { type Config, queueOptionsOf } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
@@ -15,6 +17,7 @@ import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { installRateLimits } from "./rate-limit.js";
 import { installRequestSource } from "./request-source.js";
+import { registerA2aRoute } from "./routes/a2a.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
@@ -41,6 +44,10 @@ export interface HttpServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** The cap on bytes held for unsent answers. Default createAnswerBudget(config.maxUnsentBytes). */
   answerBudget?: ServerAnswerBudget;
+  /** Where the server listens, for the agent card when IPC_AGENT_URL is unset. Default "". */
+  baseUrl?: () => string;
+  /** Longest wait of a blocking A2A SendMessage, in ms. Default BLOCKING_WAIT_MS (120 s). */
+  a2aBlockingMs?: number;
 }
 
 /** How long slow or idle clients may hold a connection, in ms. */
@@ -166,8 +173,20 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   registerIdentityRoutes(app, queue);
   registerAdminRoutes(app, queue);
-  registerInfoRoutes(app, queue);
+  registerInfoRoutes(app, queue, opts.baseUrl ?? (() => ""));
   registerWebhookRoutes(app, queue);
+  const bridge = createA2aBridge({ queue, ...(config.a2aAgent ? { defaultAgent: config.a2aAgent } : {}) });
+  app.addHook("onClose", (_instance, done) => {
+    bridge.close();
+    done();
+  });
+  registerA2aRoute(app, {
+    queue,
+    bridge,
+    polls,
+    ...(opts.a2aBlockingMs !== undefined ? { blockingMs: opts.a2aBlockingMs } : {}),
+    ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
+  });
   return app;
 }
 
@@ -199,6 +218,8 @@ export interface StartHttpServerOptions {
   maintenanceIntervalMs?: number;
   /** Outbound webhook timings (retries, deadline, polling). Default DEFAULT_DELIVERY. */
   webhookTimings?: Partial<DeliveryTimings>;
+  /** Longest wait of a blocking A2A SendMessage, in ms. Default BLOCKING_WAIT_MS (120 s). */
+  a2aBlockingMs?: number;
 }
 
 function isLoopback(host: string): boolean {
@@ -219,7 +240,20 @@ export async function startHttpServer(
     sync: config.sync,
     onWarning: (m) => warnings.push(m),
   });
-  const queue = createQueue({ ...queueOptionsOf(config), store });
+  let queue: Queue;
+  try {
+    // The card's signing key is an operator's private key file, refused as --key files are (mode 0600).
+    const signingKey = config.cardKeyPath ? loadPrivateKeyFile(config.cardKeyPath) : undefined;
+    const options = queueOptionsOf(config);
+    queue = createQueue({
+      ...options,
+      store,
+      card: { ...options.card, ...(signingKey ? { signingKey } : {}) },
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
   if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.isSecure())) {
     await queue.close();
@@ -234,9 +268,11 @@ export async function startHttpServer(
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.streamKeepAliveMs !== undefined ? { streamKeepAliveMs: opts.streamKeepAliveMs } : {}),
+    ...(opts.a2aBlockingMs !== undefined ? { a2aBlockingMs: opts.a2aBlockingMs } : {}),
+    baseUrl: () => url,
   });
   for (const w of warnings) app.log.warn(w);
-  let url: string;
+  let url = "";
   try {
     url = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (e) {

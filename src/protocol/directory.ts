@@ -61,23 +61,62 @@ export const health = named(
 /** The answer to GET /health. */
 export type Health = z.infer<typeof health>;
 
-/** The A2A-style agent card served at /.well-known/agent-card.json. */
+/** The A2A v1.0 AgentCard served at /.well-known/agent-card.json (A2A section 8; proto JSON, defaults left out). */
 export const agentCard = named(
   "AgentCard",
   z.object({
     name: z.string(),
     description: z.string(),
-    url: z.string(),
     version: z.string(),
-    did: doc(z.string().nullable(), "did:key of the first operator's public key; null in open mode"),
-    secure_mode: z.boolean(),
+    supportedInterfaces: z.array(
+      z.object({ url: z.string(), protocolBinding: z.literal("JSONRPC"), protocolVersion: z.literal("1.0") }),
+    ),
     capabilities: z.object({
       streaming: z.boolean(),
-      longPolling: z.boolean(),
-      signatures: z.array(z.string()),
+      pushNotifications: z.boolean(),
+      extensions: doc(
+        z.array(
+          z.object({
+            uri: z.string(),
+            description: z.string(),
+            params: z.object({ did: z.string().optional(), secureMode: z.boolean() }),
+          }),
+        ),
+        "the did:key extension: the first operator's did:key and whether secure mode is on",
+      ),
     }),
-    endpoints: doc(z.record(z.string(), z.string()), "endpoint name to URL"),
+    securitySchemes: doc(
+      z
+        .record(
+          z.string(),
+          z.object({
+            httpAuthSecurityScheme: z.object({
+              scheme: z.string(),
+              bearerFormat: z.string(),
+              description: z.string(),
+            }),
+          }),
+        )
+        .optional(),
+      "secure mode only: a bearer token an operator issued",
+    ),
+    securityRequirements: z.array(z.object({ schemes: z.record(z.string(), z.object({})) })).optional(),
+    defaultInputModes: z.array(z.string()),
+    defaultOutputModes: z.array(z.string()),
+    skills: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string(),
+        tags: z.array(z.string()),
+        examples: z.array(z.string()),
+      }),
+    ),
+    signatures: doc(
+      z.array(z.object({ protected: z.string(), signature: z.string() })).optional(),
+      "with IPC_CARD_KEY: JWS EdDSA over the card's RFC 8785 form",
+    ),
   }),
 );
-/** The A2A-style agent card. */
+/** The A2A v1.0 agent card. */
 export type AgentCard = z.infer<typeof agentCard>;

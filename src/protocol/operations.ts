@@ -174,7 +174,7 @@ export const OPERATIONS = {
     name: "agentCard",
     method: "GET",
     path: "/.well-known/agent-card.json",
-    summary: "The A2A-style agent card of this server",
+    summary: "The A2A v1.0 agent card of this server",
     output: agentCard,
     proof: "none",
     public: true,

@@ -1,9 +1,11 @@
 // End-to-end tests of the CLI on a local database: real processes, real SQLite, real keys.
+
 import assert from "node:assert/strict";
 import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { type AgentCard, cardDid } from "../../src/core/card.js";
 import { cliJson, delay, finished, runCli, spawnCli, tempDb } from "../helpers/cli.js";
 
 interface Msg {
@@ -309,13 +311,13 @@ describe("CLI, secure mode", () => {
   });
 
   it("agent-card carries the first operator's did:key and the IPC_AGENT_* fields", async () => {
-    const card = await cliJson<{ name: string; did: string; url: string }>(["agent-card"], {
+    const card = await cliJson<AgentCard>(["agent-card"], {
       ...t.env,
       IPC_AGENT_NAME: "team-ipc",
       IPC_AGENT_URL: "https://ipc.example/",
     });
     assert.equal(card.name, "team-ipc");
-    assert.equal(card.url, "https://ipc.example");
-    assert.match(card.did, /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]+$/);
+    assert.equal(card.supportedInterfaces[0]?.url, "https://ipc.example/a2a");
+    assert.match(cardDid(card) ?? "", /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]+$/);
   });
 });

@@ -1,9 +1,11 @@
 // End-to-end tests of the CLI's remote mode: a real `el-ipc serve` process on port 0, and CLI processes
 // that reach it through IPC_URL / --server, with the same output and exit codes as local mode.
+
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type AgentCard, cardDid } from "../../src/core/card.js";
 import { cliJson, delay, finished, runCli, spawnCli, startServerProcess, tempDb } from "../helpers/cli.js";
 
 interface Msg {
@@ -155,10 +157,11 @@ describe("CLI remote mode, secure server", () => {
   });
 
   it("agent-card over HTTP carries the operator's did:key", async () => {
-    const card = await cliJson<{ did: string; secure_mode: boolean }>(["agent-card"], remote);
-    const local = await cliJson<{ did: string }>(["agent-card"], t.env);
-    assert.equal(card.did, local.did);
-    assert.equal(card.secure_mode, true);
+    const card = await cliJson<AgentCard>(["agent-card"], remote);
+    const local = await cliJson<AgentCard>(["agent-card"], t.env);
+    assert.equal(cardDid(card), cardDid(local));
+    assert.match(cardDid(card) ?? "", /^did:key:/);
+    assert.equal(card.capabilities.extensions[0]?.params.secureMode, true);
   });
 });
 

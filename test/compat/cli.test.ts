@@ -1,6 +1,8 @@
 // The reference's database and keys through the real CLI and a real server: what existing agents see.
+
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type AgentCard, cardDid } from "../../src/core/card.js";
 import { cliJson, runCli, startServerProcess, tempDb } from "../helpers/cli.js";
 import { compatJson, copyCompat } from "../helpers/fixtures.js";
 
@@ -63,10 +65,8 @@ describe("reference database through the CLI", () => {
     try {
       const health = (await (await fetch(`${server.url}/health`)).json()) as { secure_mode: boolean };
       assert.equal(health.secure_mode, true);
-      const card = (await (await fetch(`${server.url}/.well-known/agent-card.json`)).json()) as {
-        did: string;
-      };
-      assert.match(card.did, /^did:key:z6Mk/);
+      const card = (await (await fetch(`${server.url}/.well-known/agent-card.json`)).json()) as AgentCard;
+      assert.match(cardDid(card) ?? "", /^did:key:z6Mk/);
     } finally {
       await server.stop();
     }

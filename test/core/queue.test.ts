@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
 import { ANONYMOUS, LOCAL } from "../../src/core/caller.js";
+import { cardDid } from "../../src/core/card.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue, type QueueOptions } from "../../src/core/queue.js";
 import type { Delivered, RegistrationInput, SendInput } from "../../src/core/types.js";
@@ -444,8 +445,8 @@ describe("queue in secure mode", () => {
       { name: "herald", identity: "h-1", role: "agent", registered_by: "op-main", created_at: t },
     ]);
     const card = await c.q.agentCard();
-    assert.equal(card.secure_mode, true);
-    assert.match(card.did ?? "", /^did:key:z6Mk/);
+    assert.equal(card.capabilities.extensions[0]?.params.secureMode, true);
+    assert.match(cardDid(card) ?? "", /^did:key:z6Mk/);
   });
 
   it("refuses an unsigned send", async () => {

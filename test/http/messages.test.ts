@@ -193,8 +193,8 @@ describe("HTTP message routes (open mode)", () => {
 
     const card = (await s.app.inject({ url: "/.well-known/agent-card.json" })).json();
     assert.equal(card.name, "el-ipc");
-    assert.equal(card.secure_mode, false);
-    assert.equal(card.capabilities.longPolling, true);
+    assert.equal(card.capabilities.extensions[0].params.secureMode, false);
+    assert.equal(card.supportedInterfaces[0].protocolVersion, "1.0");
   });
 
   it("direct inboxes are readable by their owner only", async () => {

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { requestProofHeaders, signMessageV2, signRegistration } from "../../src/client/sign.js";
 import { LOCAL } from "../../src/core/caller.js";
+import type { AgentCard } from "../../src/core/card.js";
 import type { Delivered } from "../../src/core/types.js";
 import { generateKeyPair, parsePrivateKey } from "../../src/crypto/keys.js";
 import { postJson, until } from "../helpers/http.js";
@@ -165,12 +166,9 @@ describe("GET /stream (open mode)", () => {
   });
 
   it("the agent card announces streaming", async () => {
-    const card = (await (await fetch(`${s.url}/.well-known/agent-card.json`)).json()) as {
-      capabilities: { streaming: boolean };
-      endpoints: Record<string, string>;
-    };
+    const card = (await (await fetch(`${s.url}/.well-known/agent-card.json`)).json()) as AgentCard;
     assert.equal(card.capabilities.streaming, true);
-    assert.match(card.endpoints.stream ?? "", /\/stream$/);
+    assert.equal(card.supportedInterfaces[0]?.url, `${s.url}/a2a`);
   });
 });
 

@@ -34,7 +34,7 @@ export async function answerPage<T>(
 }
 
 /** Registers the informational routes. */
-export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
+export function registerInfoRoutes(app: FastifyInstance, queue: Queue, baseUrl: () => string): void {
   // Secure mode: only registered identities list channels, and only those they may read (request proof).
   addOperation(app, "channels", async ({ query, request, reply }) => {
     const caller = await callerOf(request, queue);
@@ -48,5 +48,5 @@ export function registerInfoRoutes(app: FastifyInstance, queue: Queue): void {
     return queue.health(caller, { channel: q.channel || undefined, agent: q.agent || undefined });
   });
 
-  addOperation(app, "agentCard", () => queue.agentCard());
+  addOperation(app, "agentCard", () => queue.agentCard(baseUrl()));
 }
