@@ -92,6 +92,7 @@ describe("the el-sidecar plugin", { skip: SKIP }, () => {
   const harnessEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
+      PYTHONDONTWRITEBYTECODE: "1",
       HOME: home,
       IPC_CLI: `${process.execPath} ${CLI}`,
       ...extra,
