@@ -4,7 +4,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BenchContext, progress, startBare, startElIpc } from "../lib/context.js";
 import type { Figure } from "../lib/figures.js";
-import { cleanEnv, run, runClient } from "../lib/procs.js";
+import { cleanEnv, cpuTicksOf, run, runClient } from "../lib/procs.js";
 import { count, ms } from "../lib/stats.js";
 import { distinctPostScript, runWrk, staticPostScript, type WrkResult } from "../lib/wrk.js";
 
@@ -22,6 +22,14 @@ function errors(r: WrkResult): string[] {
   return out;
 }
 
+/** Runs `measure` and says how much CPU time server `pid` used per request it answered, in µs. */
+async function cpuPerRequest(pid: number, measure: () => Promise<WrkResult>): Promise<[WrkResult, number]> {
+  const before = cpuTicksOf(pid);
+  const r = await measure();
+  // Clock ticks are 10 ms on Linux.
+  return [r, ((cpuTicksOf(pid) - before) * 10_000) / Math.max(1, r.requests)];
+}
+
 /** Figure 1: sends/s with 16 connections in open mode, and the bare node:http server for comparison. */
 export async function openSends(ctx: BenchContext): Promise<Figure> {
   const bodyFile = join(ctx.work, "send-body.json");
@@ -33,9 +41,10 @@ export async function openSends(ctx: BenchContext): Promise<Figure> {
   progress(`figure 1: bare node:http server, wrk -t2 -c16 -d${ctx.durationS}s`);
   const bare = await startBare(ctx);
   let bareR: WrkResult;
+  let bareUs: number;
   try {
     await wrk(bare.url, WARMUP_S);
-    bareR = await wrk(bare.url, ctx.durationS);
+    [bareR, bareUs] = await cpuPerRequest(bare.pid, () => wrk(bare.url, ctx.durationS));
   } finally {
     await bare.stop();
   }
@@ -43,21 +52,23 @@ export async function openSends(ctx: BenchContext): Promise<Figure> {
   progress(`figure 1: el-ipc open mode, wrk -t2 -c16 -d${ctx.durationS}s`);
   const s = await startElIpc(ctx, "open-sends");
   let r: WrkResult;
+  let elUs: number;
   try {
     await wrk(s.url, WARMUP_S);
-    r = await wrk(s.url, ctx.durationS);
+    [r, elUs] = await cpuPerRequest(s.pid, () => wrk(s.url, ctx.durationS));
   } finally {
     await s.finish();
   }
   const ratio = r.okPerSecond / bareR.okPerSecond;
+  const cpu = `server CPU per request (user + system, the figure that holds still under other load): el-ipc ${elUs.toFixed(1)} µs, bare node:http ${bareUs.toFixed(1)} µs (${(bareUs / elUs).toFixed(2)}×)`;
   return {
     id: 1,
     figure: "HTTP sends/s, 16 connections, open mode",
     target: "≥ 15,000 and ≥ 0.5× bare node:http",
     measured: `${count(r.okPerSecond)}/s (bare node:http ${count(bareR.okPerSecond)}/s, ${ratio.toFixed(2)}×)`,
     pass: r.okPerSecond >= 15_000 && ratio >= 0.5,
-    notes: [`el-ipc ${latency(r)}; bare ${latency(bareR)}`, ...errors(r)],
-    values: { elIpc: r, bare: bareR, ratio },
+    notes: [`el-ipc ${latency(r)}; bare ${latency(bareR)}`, cpu, ...errors(r)],
+    values: { elIpc: r, bare: bareR, ratio, elIpcCpuUs: elUs, bareCpuUs: bareUs },
   };
 }
 
