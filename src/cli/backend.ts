@@ -13,6 +13,7 @@ import type {
   AgentInfo,
   ChannelInfo,
   Delivered,
+  Health,
   KeyEventInfo,
   SeekTarget,
   SendResult,
@@ -68,6 +69,8 @@ export interface Backend {
   /** The newest delivery attempts of a webhook; a secure server needs an operator's `proof`. */
   webhookDeliveries(proof: CallerProof | undefined, id: number, limit: number): Promise<DeliveryInfo[]>;
   agentCard(): Promise<unknown>;
+  /** Status and security mode. */
+  health(): Promise<Health>;
   /** Registers with an operator-signed body (see signRegistration). */
   register(body: RegisterBody): Promise<string>;
   close(): Promise<void>;
@@ -151,6 +154,7 @@ export async function openBackend(config: Config): Promise<Backend> {
     webhooks: () => queue.webhooks(LOCAL),
     webhookDeliveries: (_proof, id, limit) => queue.webhookDeliveries(LOCAL, id, limit),
     agentCard: () => queue.agentCard(),
+    health: () => queue.health(LOCAL),
     revoke: (b) => queue.revoke(revocationFromWire(b)),
     rotate: (b) => queue.rotate(rotationFromWire(b)),
     setAccess: (effect, b) =>

@@ -56,6 +56,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["webhook", () => import("./commands/webhook.js")],
   ["hook", () => import("./commands/hook.js")],
   ["init", () => import("./commands/init.js")],
+  ["mcp", () => import("./commands/mcp.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */
