@@ -57,6 +57,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["hook", () => import("./commands/hook.js")],
   ["init", () => import("./commands/init.js")],
   ["mcp", () => import("./commands/mcp.js")],
+  ["tail", () => import("./commands/tail.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */

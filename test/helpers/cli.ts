@@ -1,6 +1,7 @@
 // Test helpers that run the built CLI as real processes against a temp database.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -109,3 +110,12 @@ export async function startServerProcess(
 
 /** Resolves after `ms` (only for checking that something is still blocked). */
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port of 127.0.0.1 that was free a moment ago (for a server restarted on the same address). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
