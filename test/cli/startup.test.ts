@@ -16,7 +16,15 @@ import { parseCommandLine } from "../../src/cli/parse.js";
 import { COMMAND_NAMES, loadCommand, PROGRAM } from "../../src/cli/program.js";
 import { CLI } from "../helpers/cli.js";
 
-const HEAVY = ["/fastify/", "/zod/", "/pino/", "/undici/", "/src/http/", "/commander/"];
+const HEAVY = [
+  "/fastify/",
+  "/zod/",
+  "/pino/",
+  "/undici/",
+  "/src/http/",
+  "/commander/",
+  "/@modelcontextprotocol/",
+];
 
 describe("CLI start-up", () => {
   const dir = mkdtempSync(join(tmpdir(), "el-ipc-startup-"));
@@ -223,6 +231,14 @@ const ACCEPTED: Record<string, string[][]> = {
     ["list", "--json"],
     ["deliveries", "3", "--limit", "5", "--key", "op.key", "--as", "op"],
     ["remove", "3", "--as", "op", "--key", "op.key"],
+  ],
+  mcp: [
+    ["--agent", "alice"],
+    ["--agent", "alice", "--key", "k.pem", "--channel", "--channels", "@alice,ci"],
+  ],
+  tail: [
+    ["c", "bob"],
+    ["a,b", "bob", "--key", "k.pem"],
   ],
 };
 

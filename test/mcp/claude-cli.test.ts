@@ -25,7 +25,9 @@ function findClaude(): string | undefined {
 
 const claude = findClaude();
 
-describe("claude mcp list against el-ipc mcp", { skip: claude ? false : "claude (Claude Code) is not installed" }, () => {
+describe("claude mcp list against el-ipc mcp", {
+  skip: claude ? false : "claude (Claude Code) is not installed",
+}, () => {
   const t = tempDb();
   const home = join(t.dir, "home");
   const project = join(t.dir, "project");
@@ -41,7 +43,11 @@ describe("claude mcp list against el-ipc mcp", { skip: claude ? false : "claude 
       ["el-ipc", []],
       ["el-ipc-channel", ["--channel"]],
     ] as const) {
-      const config = { type: "stdio", command: process.execPath, args: [CLI, "mcp", "--agent", "alice", ...extra] };
+      const config = {
+        type: "stdio",
+        command: process.execPath,
+        args: [CLI, "mcp", "--agent", "alice", ...extra],
+      };
       await claudeRun(["mcp", "add-json", "--scope", "user", name, JSON.stringify(config)]);
     }
     const { stdout } = await claudeRun(["mcp", "list"]);
