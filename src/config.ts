@@ -17,6 +17,11 @@ export interface Config {
   host: string;
   /** Shared bearer token required on every HTTP request but /health and the agent card. Env IPC_API_KEY. */
   apiKey: string;
+  /**
+   * Browser origins (scheme://host:port) allowed to call /mcp besides loopback ones; any other Origin is
+   * refused (DNS-rebinding protection). Env IPC_MCP_ORIGINS, comma-separated; default none.
+   */
+  mcpOrigins: string[];
   /** Server to use instead of the local database (remote mode). Flag --server, env IPC_URL. */
   serverUrl: string | undefined;
   /** "full" fsyncs every commit; "normal" (default) survives process crashes. Env IPC_SYNC. */
@@ -184,6 +189,10 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
     port: positiveInt("port", flags.port ?? env.IPC_PORT, 9876, 65535),
     host: flags.host || env.IPC_HOST || "127.0.0.1",
     apiKey: env.IPC_API_KEY ?? "",
+    mcpOrigins: (env.IPC_MCP_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim().replace(/\/+$/, ""))
+      .filter((o) => o !== ""),
     serverUrl: server ? server.replace(/\/+$/, "") : undefined,
     sync,
     card: {

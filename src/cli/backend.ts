@@ -8,6 +8,7 @@ import { signMessageV2 } from "../client/sign.js";
 import { type Config, defaultDbPath, queueOptionsOf } from "../config.js";
 import { LOCAL } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
+import type { IssuedToken, TokenInfo } from "../core/tokens.js";
 import type {
   AccessRuleInfo,
   AgentInfo,
@@ -71,6 +72,12 @@ export interface Backend {
   agentCard(): Promise<unknown>;
   /** Status and security mode. */
   health(): Promise<Health>;
+  /** Issues a bearer token for `agent`, as the operator `proof` names. */
+  issueToken(proof: CallerProof, agent: string, ttlSeconds?: number): Promise<IssuedToken>;
+  /** Revokes a token, as the operator `proof` names. */
+  revokeToken(proof: CallerProof, id: string): Promise<string>;
+  /** Lists tokens (of `agent`, or all), as the operator `proof` names. */
+  tokens(proof: CallerProof, agent?: string): Promise<TokenInfo[]>;
   /** Registers with an operator-signed body (see signRegistration). */
   register(body: RegisterBody): Promise<string>;
   close(): Promise<void>;
@@ -155,6 +162,14 @@ export async function openBackend(config: Config): Promise<Backend> {
     webhookDeliveries: (_proof, id, limit) => queue.webhookDeliveries(LOCAL, id, limit),
     agentCard: () => queue.agentCard(),
     health: () => queue.health(LOCAL),
+    // Operator work needs the operator's key here too, so the record names who did it.
+    issueToken: async (p, agent, ttl) =>
+      queue.issueToken(await queue.proveKey(p.agent, p.key), {
+        agent,
+        ...(ttl !== undefined ? { ttlSeconds: ttl } : {}),
+      }),
+    revokeToken: async (p, id) => queue.revokeToken(await queue.proveKey(p.agent, p.key), id),
+    tokens: async (p, agent) => queue.tokens(await queue.proveKey(p.agent, p.key), agent),
     revoke: (b) => queue.revoke(revocationFromWire(b)),
     rotate: (b) => queue.rotate(rotationFromWire(b)),
     setAccess: (effect, b) =>

@@ -58,6 +58,9 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["init", () => import("./commands/init.js")],
   ["mcp", () => import("./commands/mcp.js")],
   ["tail", () => import("./commands/tail.js")],
+  ["token", () => import("./commands/token.js")],
+  ["token-revoke", () => import("./commands/token-revoke.js")],
+  ["tokens", () => import("./commands/tokens.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */

@@ -2,6 +2,7 @@
 // sends with the caller's key (v2 messages, request proofs) and turns error bodies back into IpcErrors.
 import type { KeyObject } from "node:crypto";
 import { type ErrorCode, IpcError } from "../core/errors.js";
+import type { IssuedToken, TokenInfo } from "../core/tokens.js";
 import type {
   AccessRuleInfo,
   AgentInfo,
@@ -36,6 +37,9 @@ import {
   type WebhookInfo,
 } from "../protocol/index.js";
 import { requestProofHeaders, signMessageV2 } from "./sign.js";
+
+/** A caller's key and name, for a request proof. */
+type CallerKey = { key: KeyObject; agent: string };
 
 /** Options of an HTTP client. */
 export interface HttpClientOptions {
@@ -319,6 +323,18 @@ export function createHttpClient(o: HttpClientOptions) {
     ): Promise<KeyEventInfo[]> => call("keyEvents", { query: { name }, proof }),
     /** GET /health. */
     health: (): Promise<Health> => call("health"),
+    /** POST /tokens: a bearer token for `agent`; secure servers need an operator's `proof`. */
+    issueToken: async (proof: CallerKey, agent: string, ttlSeconds?: number): Promise<IssuedToken> => {
+      const body = { agent, ...(ttlSeconds !== undefined ? { ttl_seconds: ttlSeconds } : {}) };
+      const { ok: _ok, ...issued } = await call("issueToken", { body, proof });
+      return issued;
+    },
+    /** POST /tokens/revoke; secure servers need an operator's `proof`. */
+    revokeToken: async (proof: CallerKey, id: string): Promise<string> =>
+      (await call("revokeToken", { body: { id }, proof })).message,
+    /** GET /tokens, of `agent` or of all; secure servers need an operator's `proof`. */
+    tokens: (proof: CallerKey, agent?: string): Promise<TokenInfo[]> =>
+      call("tokens", { query: agent === undefined ? {} : { agent }, proof }),
     /** GET /.well-known/agent-card.json. */
     agentCard: (): Promise<AgentCard> => call("agentCard"),
     /** POST /register with an operator-signed body (see signRegistration). */

@@ -2,13 +2,14 @@
 // concern. Every call whose answer depends on who asks takes a required Caller first.
 import type { KeyObject } from "node:crypto";
 import type { PemKeyPair } from "../crypto/keys.js";
-import type { Caller, LocalCaller } from "./caller.js";
+import type { Caller, LocalCaller, ProvenCaller } from "./caller.js";
 import type { AgentCard } from "./card.js";
 import type { Limits } from "./limits.js";
 import type { Page, PageRequest } from "./listings.js";
 import type { MaintenanceReport } from "./maintenance.js";
 import type { SecurityEventInput, SecurityListener, SourceOf } from "./security-log.js";
 import type { StreamRequest } from "./stream.js";
+import type { IssuedToken, TokenInfo } from "./tokens.js";
 import type {
   AccessRuleInfo,
   AccessRuleInput,
@@ -37,6 +38,11 @@ export interface QueueMessages {
    * the sender's proof, so a send takes no Caller.
    */
   send(input: SendInput): Promise<SendResult>;
+  /**
+   * Stores one unsigned message from a sender that proved itself otherwise (a bearer token): in secure
+   * mode `caller` must be that sender, proven. Stored without a signature, so readers see it unsigned.
+   */
+  sendAs(caller: Caller, input: SendInput): Promise<SendResult>;
   /** Stores several messages in one transaction: all are checked first, then all are stored or none. */
   sendBatch(inputs: SendInput[]): Promise<SendResult[]>;
   /**
@@ -96,6 +102,11 @@ export interface QueueDirectory {
   /** Verifies a signed HTTP request and consumes its nonce; anonymous in open mode (proofs are ignored). */
   authenticate(proof: RequestProof): Promise<Caller>;
   /**
+   * The agent a bearer token (from issueToken) proves; refused when it is unknown, wrong, revoked or
+   * expired, or its agent was revoked.
+   */
+  authenticateToken(token: string): Promise<ProvenCaller>;
+  /**
    * Proves that a local process holds `agent`'s key (the CLI's --key): the proven caller in secure mode
    * (a missing or wrong key is refused), anonymous in open mode.
    */
@@ -111,6 +122,15 @@ export interface QueueDirectory {
 
 /** Identities, access rules, security events and upkeep. */
 export interface QueueAdministration {
+  /**
+   * Issues a bearer token acting as `r.agent` for `r.ttlSeconds` (default 24 h, at most 90 days); secure
+   * mode, operators (or the local process) only. The token is in the answer only: just its hash is kept.
+   */
+  issueToken(caller: Caller, r: { agent: string; ttlSeconds?: number }): Promise<IssuedToken>;
+  /** Revokes a token by its id at once; operators only. */
+  revokeToken(caller: Caller, id: string): Promise<string>;
+  /** The tokens of one agent or of all, without their secrets; operators only. */
+  tokens(caller: Caller, agent?: string): Promise<TokenInfo[]>;
   /** Creates an operator with a new key pair (local process only); the private key is returned once. */
   seed(caller: LocalCaller, name: string): Promise<PemKeyPair>;
   /** Registers an agent under an operator's signature (the proof is the signature: no Caller). */

@@ -4,13 +4,13 @@
 import type { MessageRecord, NewMessage, Store } from "../store/types.js";
 import { type Access, createAccess, type DefaultAccess } from "./access.js";
 import { createAdminViews } from "./admin-views.js";
-import { callerOf, principalOf } from "./caller.js";
+import { type Caller, callerOf, principalOf } from "./caller.js";
 import { createCallerChecks } from "./callers.js";
 import { buildAgentCard, type CardOptions } from "./card.js";
 import { toDelivered } from "./delivered.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
-import { createIdentity, type Identity } from "./identity.js";
+import { createIdentity, type Identity, type SignatureCheck } from "./identity.js";
 import { checkContent, checkName, DEFAULT_LIMITS, type Limits, messageBytes, pageSize } from "./limits.js";
 import { createListings } from "./listings.js";
 import { createMaintenance, MAINTENANCE_INTERVAL_MS, type RetentionPolicy } from "./maintenance.js";
@@ -18,6 +18,7 @@ import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { createSeek } from "./seek.js";
 import { streamMessages } from "./stream.js";
+import { createTokens } from "./tokens.js";
 import type { SendInput, SendResult } from "./types.js";
 import { createWebhooks } from "./webhooks.js";
 
@@ -95,8 +96,13 @@ export function createQueue(options: QueueOptions): Queue {
   });
 
   const { checkCaller, checkOperator, checkReader } = createCallerChecks({ identity, access, security });
+  const tokens = createTokens({ store, identity, security, clock, checkOperator });
 
-  async function prepare(input: SendInput): Promise<NewMessage> {
+  /**
+   * Checks and builds a message. `provenBy`: the sender proved itself by other means than a signature
+   * (a bearer token), so an unsigned message is taken as that caller's.
+   */
+  async function prepare(input: SendInput, provenBy?: Caller): Promise<NewMessage> {
     const channel = checkName("channel", input.channel);
     const sender = checkName("sender", input.sender);
     const content = checkContent(input.content, limits);
@@ -106,7 +112,7 @@ export function createQueue(options: QueueOptions): Queue {
     ) {
       throw new IpcError("invalid_argument", "key must be a string of 1 to 128 characters");
     }
-    const sig = await identity.checkMessage(input);
+    const sig = provenBy ? await provenSender(provenBy, sender) : await identity.checkMessage(input);
     await access.authorize(sig.principal, sender, channel, "write");
     return {
       channel,
@@ -120,6 +126,26 @@ export function createQueue(options: QueueOptions): Queue {
       ...(sig.replayGuard ? { replayGuard: sig.replayGuard } : {}),
       ...(input.key !== undefined ? { idempotencyKey: input.key } : {}),
     };
+  }
+
+  /** The signature check of an unsigned message from `caller`: in secure mode it must be the sender. */
+  async function provenSender(caller: Caller, sender: string): Promise<SignatureCheck> {
+    const unsigned: SignatureCheck = { signed: false, sigVersion: 0, principal: null };
+    if (!(await identity.isSecure())) return unsigned;
+    if (caller.kind !== "agent") {
+      throw security.refuse("unauthenticated", "unauthorized", "secure mode is on: prove who sends", {
+        action: "send",
+        agent: sender,
+      });
+    }
+    if (caller.agent !== sender) {
+      throw security.refuse("forbidden", "forbidden", `authenticated as ${caller.agent}, not ${sender}`, {
+        action: "send",
+        agent: caller.agent,
+      });
+    }
+    const rec = await identity.activeAgent(sender, { action: "send" });
+    return { ...unsigned, principal: { agent: rec.name, role: rec.role } };
   }
 
   async function appendAll(prepared: NewMessage[]): Promise<SendResult[]> {
@@ -177,6 +203,11 @@ export function createQueue(options: QueueOptions): Queue {
 
     async send(input) {
       const [r] = await appendAll([await prepare(input)]);
+      return r as SendResult;
+    },
+
+    async sendAs(caller, input) {
+      const [r] = await appendAll([await prepare({ ...input, signature: undefined }, caller)]);
       return r as SendResult;
     },
 
@@ -319,6 +350,11 @@ export function createQueue(options: QueueOptions): Queue {
     keyMismatch: (_local, agent, key) => identity.keyMismatch(agent, key),
     waiting: () => hub.size(),
 
+    authenticateToken: (token) => tokens.authenticate(token),
+
+    issueToken: (caller, r) => tokens.issue(caller, r),
+    revokeToken: (caller, id) => tokens.revoke(caller, id),
+    tokens: (caller, agent) => tokens.list(caller, agent),
     seed: (_local, name) => identity.seed(name),
     register: (r) => identity.register(r),
     revoke: (r) => identity.revoke(r),

@@ -6,10 +6,14 @@ import type { Caller } from "../core/caller.js";
 import { ANONYMOUS } from "../core/caller.js";
 import { IpcError } from "../core/errors.js";
 import type { Queue } from "../core/queue.js";
+import { TOKEN_PREFIX } from "../core/tokens.js";
 import { sha256Hex } from "../crypto/keys.js";
 import { PROOF_HEADERS } from "../protocol/headers.js";
 import { PUBLIC_PATHS } from "../protocol/operations.js";
 import { rawBodyOf } from "./input.js";
+
+/** Routes that take an el-ipc bearer token (el-ipc token) in place of the API key. */
+export const TOKEN_ROUTES: ReadonlySet<string> = new Set(["/mcp"]);
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
@@ -30,6 +34,11 @@ export function requireBearer(app: FastifyInstance, apiKey: string): void {
     const header = request.headers.authorization;
     const m = typeof header === "string" ? /^Bearer +(\S+) *$/i.exec(header) : null;
     if (m?.[1] && timingSafeEqual(digest(m[1]), expected)) {
+      done();
+      return;
+    }
+    // An operator-issued token stands for the API key where tokens are taken; the route checks it.
+    if (url !== undefined && TOKEN_ROUTES.has(url) && m?.[1]?.startsWith(TOKEN_PREFIX)) {
       done();
       return;
     }

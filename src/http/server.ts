@@ -21,8 +21,10 @@ import { registerA2aRoute } from "./routes/a2a.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
+import { registerMcpRoute } from "./routes/mcp.js";
 import { registerMessageRoutes } from "./routes/messages.js";
 import { registerStreamRoute } from "./routes/stream.js";
+import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 
 /** Log levels of the built-in logger. */
@@ -173,6 +175,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   registerIdentityRoutes(app, queue);
   registerAdminRoutes(app, queue);
+  registerTokenRoutes(app, queue);
   registerInfoRoutes(app, queue, opts.baseUrl ?? (() => ""));
   registerWebhookRoutes(app, queue);
   const bridge = createA2aBridge({ queue, ...(config.a2aAgent ? { defaultAgent: config.a2aAgent } : {}) });
@@ -186,6 +189,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     polls,
     ...(opts.a2aBlockingMs !== undefined ? { blockingMs: opts.a2aBlockingMs } : {}),
     ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
+  });
+  registerMcpRoute(app, {
+    queue,
+    polls,
+    host: config.host,
+    origins: config.mcpOrigins,
+    where: config.card.url ?? "this server",
+    onError: (err) => app.log.warn({ err }, "mcp: request failed"),
   });
   return app;
 }

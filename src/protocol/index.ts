@@ -8,4 +8,5 @@ export * from "./headers.js";
 export * from "./messages.js";
 export { PROTOCOL_METADATA, type SchemaInfo } from "./metadata.js";
 export * from "./operations.js";
+export * from "./tokens.js";
 export * from "./webhooks.js";

@@ -147,6 +147,35 @@ export interface AccessRule {
   setAt: number;
 }
 
+/** A bearer token an operator issued for one agent; only the SHA-256 of its secret is kept. */
+export interface TokenRecord {
+  /** The public part of the token, by which it is looked up and revoked. */
+  id: string;
+  agent: string;
+  /** Hex SHA-256 of the secret part. */
+  secretHash: string;
+  /** The operator who issued it. */
+  issuedBy: string;
+  /** Unix seconds. */
+  createdAt: number;
+  /** Unix seconds after which it is refused. */
+  expiresAt: number;
+  revokedAt: number | null;
+  revokedBy: string | null;
+}
+
+/** Where bearer tokens are kept (an optional ability of a store). */
+export interface TokenStore {
+  /** Stores a new token. */
+  addToken(token: TokenRecord): Promise<void>;
+  /** The token with this id, if any. */
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** Marks a token revoked; false when it does not exist or was revoked already. */
+  revokeToken(id: string, by: string, at: number): Promise<boolean>;
+  /** The tokens of one agent, or of all, newest first. */
+  listTokens(agent?: string): Promise<TokenRecord[]>;
+}
+
 /** The storage contract every backend implements. */
 export interface Store {
   /**
@@ -232,6 +261,8 @@ export interface Store {
   watch?(listener: () => void): () => void;
   /** Optional: outbound webhooks (a backend without it refuses `el-ipc webhook`). */
   webhooks?: WebhookStore;
+  /** Optional: bearer tokens issued by operators (without it, `el-ipc token` is refused). */
+  tokens?: TokenStore;
   /** Releases the backend. */
   close(): Promise<void>;
 }

@@ -240,6 +240,15 @@ const ACCEPTED: Record<string, string[][]> = {
     ["c", "bob"],
     ["a,b", "bob", "--key", "k.pem"],
   ],
+  token: [
+    ["bob", "--as", "op", "--key", "op.key"],
+    ["bob", "--as", "op", "--key", "op.key", "--ttl", "7d"],
+  ],
+  "token-revoke": [["0123456789abcdef", "--as", "op", "--key", "op.key"]],
+  tokens: [
+    ["--as", "op", "--key", "op.key"],
+    ["--agent", "bob", "--as", "op", "--key", "op.key"],
+  ],
 };
 
 /** Command lines the fast parser leaves to commander (help, usage errors). */

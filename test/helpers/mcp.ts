@@ -51,3 +51,18 @@ export async function ok<T = Record<string, unknown>>(
   if (r.isError) throw new Error(`${name} failed: ${r.content[0]?.text}`);
   return r.structuredContent as T;
 }
+
+/** Connects the official client to `url` (an el-ipc /mcp endpoint) over Streamable HTTP. */
+export async function httpClient(
+  url: string,
+  headers: Record<string, string> = {},
+  era: "legacy" | "auto" = "legacy",
+): Promise<Client> {
+  const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+  const client = new Client(
+    { name: "el-ipc-test", version: "1.0.0" },
+    era === "auto" ? { versionNegotiation: { mode: "auto" } } : {},
+  );
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}

@@ -139,12 +139,16 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
     if (!k) throw new Error(`no key for ${agent}`);
     return k.key;
   };
+  // With IPC_API_KEY set, the helper's own requests carry it (tests of the key itself use other clients).
+  const apiKey: Record<string, string> = o.env?.IPC_API_KEY
+    ? { authorization: `Bearer ${o.env.IPC_API_KEY}` }
+    : {};
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.inject({
       method: "POST",
       url: path,
       payload: typeof body === "string" ? body : JSON.stringify(body),
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...apiKey, ...headers },
     });
   const s: SecureServer = {
     app,

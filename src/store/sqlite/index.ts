@@ -6,6 +6,7 @@ import { createMessageMethods } from "./messages.js";
 import { openDatabase, type SyncMode } from "./open.js";
 import { createPruner } from "./prune.js";
 import { createSecurityMethods } from "./security.js";
+import { createTokenStore } from "./tokens.js";
 import { createWebhookMethods } from "./webhooks.js";
 
 export { IDEMPOTENCY_WINDOW_MS } from "./messages.js";
@@ -140,6 +141,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     prune: (opts) => prune(opts),
     ...createSecurityMethods({ db, fail: busy }),
     webhooks: createWebhookMethods({ db, fail: busy }),
+    tokens: createTokenStore(db, busy),
     watch(listener) {
       listeners.add(listener);
       if (!timer) {
