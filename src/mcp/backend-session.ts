@@ -50,6 +50,7 @@ export function createBackendSession(o: BackendSessionOptions): AgentSession {
       ),
     ack: (messages) => backend.ack(agent, messages, key),
     ackTo: (channel, id) => backend.ackTo(channel, agent, id, key),
+    seek: (channel, to) => backend.seek(channel, agent, to, proof),
     channels: () => backend.channels(proof),
     agents: () => backend.agents(proof),
     close: () => backend.close(),

@@ -38,6 +38,7 @@ export function createQueueSession(o: QueueSessionOptions): AgentSession {
     },
     ack: (messages) => queue.ackDelivered(caller, agent, messages),
     ackTo: (channel, id) => queue.ack(caller, { channel, agent, id }),
+    seek: (channel, to) => queue.seek(caller, { channel, agent, to }),
     channels: () => queue.channels(caller),
     agents: () => queue.agents(caller),
     close: async () => undefined,

@@ -98,6 +98,16 @@ export const ackInput = z.object({
 });
 export const ackOutput = z.object({ channel: z.string(), watermark: z.number().int() });
 
+export const seekInput = z.object({
+  channel,
+  to: z
+    .union([z.number().int().min(0), z.enum(["start", "end"])])
+    .describe(
+      'a message id (the next read starts after it), "start" to read everything again, or "end" to skip to now',
+    ),
+});
+export const seekOutput = z.object({ channel: z.string(), watermark: z.number().int() });
+
 export const emptyInput = z.object({});
 
 export const channelsOutput = z.object({

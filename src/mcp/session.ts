@@ -1,6 +1,6 @@
 // What the MCP tools need from el-ipc, bound to one agent: the stdio server gets it from the CLI's
 // backend (local database or remote server), the HTTP face from the queue with the request's caller.
-import type { AgentInfo, ChannelInfo, Delivered, SendResult } from "../core/types.js";
+import type { AgentInfo, ChannelInfo, Delivered, SeekTarget, SendResult } from "../core/types.js";
 
 /** A read as the tools ask for it; the session's agent reads. */
 export interface SessionRead {
@@ -37,6 +37,8 @@ export interface AgentSession {
   ack(messages: Pick<Delivered, "id" | "channel">[]): Promise<void>;
   /** Moves the watermark of `channel` forward to `id`; resolves to the watermark as it now is. */
   ackTo(channel: string, id: number): Promise<number>;
+  /** Sets the watermark of `channel` to `to` (an id, "start" or "end"), also back; resolves to it. */
+  seek(channel: string, to: SeekTarget): Promise<number>;
   channels(): Promise<ChannelInfo[]>;
   agents(): Promise<AgentInfo[]>;
   close(): Promise<void>;

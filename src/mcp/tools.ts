@@ -134,6 +134,15 @@ export function registerTools(server: McpServer, session: AgentSession, options:
     run: async (a) => ({ channel: a.channel, watermark: await session.ackTo(a.channel, a.id) }),
   });
 
+  add("seek_channel", {
+    description:
+      'Move your read position on a channel, also back: to a message id, "start" (read all again) or "end" (skip what is unread).',
+    input: s.seekInput,
+    output: s.seekOutput,
+    readOnly: false,
+    run: async (a) => ({ channel: a.channel, watermark: await session.seek(a.channel, a.to) }),
+  });
+
   add("list_channels", {
     description: "List the channels with their message counts (most recent first).",
     input: s.emptyInput,

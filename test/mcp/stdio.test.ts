@@ -25,6 +25,7 @@ const TOOLS = [
   "list_agents",
   "list_channels",
   "read_messages",
+  "seek_channel",
   "send_message",
   "wait_for_messages",
   "whoami",
@@ -112,6 +113,23 @@ describe("el-ipc mcp over stdio, open mode on a local database", () => {
       whole.messages.map((m) => m.content),
       [long, "after"],
     );
+  });
+
+  it("seek_channel moves the read position back to the start and forward to the end", async () => {
+    await ok(alice.client, "send_message", { channel: "replay", content: "one" });
+    await ok(alice.client, "send_message", { channel: "replay", content: "two" });
+    assert.equal((await ok<Page>(bob.client, "read_messages", { channels: ["replay"] })).messages.length, 2);
+    assert.deepEqual(await ok(bob.client, "seek_channel", { channel: "replay", to: "start" }), {
+      channel: "replay",
+      watermark: 0,
+    });
+    const again = await ok<Page>(bob.client, "read_messages", { channels: ["replay"] });
+    assert.deepEqual(
+      again.messages.map((m) => m.content),
+      ["one", "two"],
+    );
+    const end = await ok<{ watermark: number }>(bob.client, "seek_channel", { channel: "replay", to: "end" });
+    assert.equal(end.watermark, again.messages[1]?.id);
   });
 
   it("whoami, list_channels and list_agents answer", async () => {
