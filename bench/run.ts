@@ -12,6 +12,7 @@ import { type Figure, formatMarkdown, formatTable, notMeasured } from "./lib/fig
 import { hasProgram, killAll, machineBusy, markLoad, othersLoad } from "./lib/procs.js";
 import { fanoutAfterUse } from "./scenarios/fanout-after-use.js";
 import { hookTime } from "./scenarios/hook.js";
+import { mcpRoundTrip } from "./scenarios/mcp.js";
 import { sendWallTime } from "./scenarios/startup.js";
 import { batchSends, openSends, secureSends } from "./scenarios/throughput.js";
 import { cliWake, fanout, latency, parkedMemory } from "./scenarios/waits.js";
@@ -85,6 +86,13 @@ const SCENARIOS: Scenario[] = [
     target: "≤ 1.2× `el-ipc read --peek`",
     needs: "hyperfine",
     run: hookTime,
+  },
+  {
+    id: 14,
+    figure:
+      "MCP tool call round trip: send_message, then another agent's wait_for_messages returns, p50 / p99",
+    target: "recorded; every round delivered",
+    run: mcpRoundTrip,
   },
 ];
 
