@@ -23,6 +23,7 @@ import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerMcpRoute } from "./routes/mcp.js";
 import { registerMessageRoutes } from "./routes/messages.js";
+import { registerOpenApiRoute } from "./routes/openapi.js";
 import { registerStreamRoute } from "./routes/stream.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
@@ -177,6 +178,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   registerAdminRoutes(app, queue);
   registerTokenRoutes(app, queue);
   registerInfoRoutes(app, queue, opts.baseUrl ?? (() => ""));
+  registerOpenApiRoute(app);
   registerWebhookRoutes(app, queue);
   const bridge = createA2aBridge({ queue, ...(config.a2aAgent ? { defaultAgent: config.a2aAgent } : {}) });
   app.addHook("onClose", (_instance, done) => {

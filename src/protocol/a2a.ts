@@ -1,6 +1,7 @@
 // Shapes of the A2A v1.0 JSON-RPC binding el-ipc serves at POST /a2a (A2A specification section 9; proto
 // JSON field names from a2a.proto). They check types only; what a message does is the A2A bridge's.
 import { z } from "zod";
+import { doc, named } from "./metadata.js";
 
 const TASK_STATES = [
   "TASK_STATE_SUBMITTED",
@@ -14,12 +15,30 @@ const TASK_STATES = [
 ] as const;
 
 /** A JSON-RPC request. */
-export const rpcRequest = z.object({
-  jsonrpc: z.literal("2.0"),
-  id: z.union([z.string(), z.number(), z.null()]).optional(),
-  method: z.string(),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
+export const rpcRequest = named(
+  "JsonRpcRequest",
+  z.object({
+    jsonrpc: z.literal("2.0"),
+    id: z.union([z.string(), z.number(), z.null()]).optional(),
+    method: doc(
+      z.string(),
+      "SendMessage, SendStreamingMessage (answered as text/event-stream), GetTask, ListTasks or CancelTask",
+    ),
+    params: z.record(z.string(), z.unknown()).optional(),
+  }),
+  "an A2A v1.0 JSON-RPC request (A2A specification section 9)",
+);
+
+/** A JSON-RPC answer: a result or an error (refusals are JSON-RPC errors, mostly with status 200). */
+export const rpcResponse = named(
+  "JsonRpcResponse",
+  z.looseObject({
+    jsonrpc: z.literal("2.0"),
+    id: z.union([z.string(), z.number(), z.null()]),
+    result: z.unknown().optional(),
+    error: z.looseObject({ code: z.int(), message: z.string() }).optional(),
+  }),
+);
 
 const part = z.object({ text: z.string().optional() }).passthrough();
 

@@ -1,6 +1,7 @@
 // The protocol's refusals: the closed set of error codes, the HTTP status of each, and the JSON body
 // every refusal carries (docs/PROTOCOL.md section 7).
 import { z } from "zod";
+import { doc, named } from "./metadata.js";
 
 /** Every error code, in the order docs/PROTOCOL.md lists them. */
 export const ERROR_CODES = [
@@ -54,12 +55,14 @@ export const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
 };
 
 /** The body of every refusal. */
-export const errorBody = z
-  .object({
-    error: z.string().describe("one line for humans"),
-    code: z.enum(ERROR_CODES).describe("machine-readable reason"),
-  })
-  .meta({ id: "Error" });
+export const errorBody = named(
+  "Error",
+  z.object({
+    error: doc(z.string(), "one line for humans"),
+    code: doc(z.enum(ERROR_CODES), "machine-readable reason"),
+  }),
+  "a refusal",
+);
 
 /** The body of every refusal. */
 export type ErrorBody = z.infer<typeof errorBody>;

@@ -1,6 +1,7 @@
 // The one table of the protocol's operations: method, path, input and output schemas and who must prove
 // it. The HTTP routes, the OpenAPI document and the clients' calls are derived from it.
-import type { z } from "zod";
+import { z } from "zod";
+import { rpcRequest, rpcResponse } from "./a2a.js";
 import {
   accessQuery,
   accessRuleBody,
@@ -27,6 +28,7 @@ import {
   sendResponse,
   streamQuery,
 } from "./messages.js";
+import { named } from "./metadata.js";
 import {
   issuedToken,
   issueTokenBody,
@@ -66,12 +68,14 @@ export interface Operation {
   readonly proof: Proof;
   /** Where the proof travels: request proof headers (docs/PROTOCOL.md 4.3) or a signature in the body. */
   readonly proofIn?: "headers" | "body";
-  /** When the proof is needed, if not always ("a pending count"). */
+  /** Who else may prove it, or when it is needed ("only for a pending count"). */
   readonly proofWhen?: string;
+  /** The proof is needed only in the case proofWhen names; without it the operation answers less. */
+  readonly proofOptional?: boolean;
   /** Reachable without the API key (IPC_API_KEY). Default false. */
   readonly public?: boolean;
-  /** "sse": the answer is text/event-stream. Default "json". */
-  readonly answer?: "json" | "sse";
+  /** "sse": the answer is text/event-stream; "json-or-sse": either, as the request asks. Default "json". */
+  readonly answer?: "json" | "sse" | "json-or-sse";
   /** Request headers it reads besides the proof. */
   readonly requestHeaders?: readonly string[];
   /** Response headers it may set. */
@@ -79,6 +83,16 @@ export interface Operation {
 }
 
 const PAGED = [NEXT_CURSOR_HEADER, "link"] as const;
+
+/** The answer to GET /openapi.json, checked no further than its frame (a validator checks the rest). */
+const openApiDocumentSchema = named(
+  "OpenApiDocument",
+  z.looseObject({
+    openapi: z.literal("3.1.0"),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.unknown()),
+  }),
+);
 
 /** Every operation, by name. */
 export const OPERATIONS = {
@@ -154,6 +168,7 @@ export const OPERATIONS = {
     output: channelList,
     proof: "agent",
     proofIn: "headers",
+    proofWhen: "by any registered agent",
     responseHeaders: PAGED,
   },
   agents: {
@@ -165,6 +180,7 @@ export const OPERATIONS = {
     output: agentList,
     proof: "agent",
     proofIn: "headers",
+    proofWhen: "by any registered agent",
     responseHeaders: PAGED,
   },
   health: {
@@ -177,6 +193,7 @@ export const OPERATIONS = {
     proof: "agent",
     proofIn: "headers",
     proofWhen: "only for a pending count (channel and agent given), by that agent",
+    proofOptional: true,
     public: true,
   },
   agentCard: {
@@ -360,7 +377,30 @@ export const OPERATIONS = {
     proofWhen: "a bearer token from POST /tokens (Authorization: Bearer elipc_...) or request proof headers",
     requestHeaders: ["authorization", "origin", "accept", "mcp-protocol-version"],
   },
+  a2a: {
+    name: "a2a",
+    method: "POST",
+    path: "/a2a",
+    summary: "The A2A v1.0 JSON-RPC binding: a message to an agent's inbox, and its task",
+    body: rpcRequest,
+    output: rpcResponse,
+    proof: "agent",
+    proofIn: "headers",
+    answer: "json-or-sse",
+    requestHeaders: ["a2a-version"],
+  },
+  openapi: {
+    name: "openapi",
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This description of the protocol, as OpenAPI 3.1",
+    output: openApiDocumentSchema,
+    proof: "none",
+  },
 } as const satisfies Record<string, Operation>;
+
+/** The OpenAPI document GET /openapi.json answers. */
+export type OpenApiDocument = z.infer<typeof openApiDocumentSchema>;
 
 /** The operations' names. */
 export type OperationName = keyof typeof OPERATIONS;

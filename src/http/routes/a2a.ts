@@ -18,6 +18,7 @@ import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
 import { rpcRequest } from "../../protocol/a2a.js";
 import { STATUS_OF_CODE } from "../../protocol/errors.js";
+import { OPERATIONS } from "../../protocol/operations.js";
 import { drained } from "../answer-writer.js";
 import { callerOf } from "../auth.js";
 import type { LongPolls } from "../long-polls.js";
@@ -71,8 +72,9 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
   const keepAliveMs = ctx.keepAliveMs ?? STREAM_KEEP_ALIVE_MS;
 
   app.post(
-    "/a2a",
+    OPERATIONS.a2a.path,
     {
+      config: { operation: "a2a" },
       // A body that is not JSON is a JSON-RPC parse error, not el-ipc's usual answer.
       errorHandler: (error, _request, reply) => {
         const status =
