@@ -4,6 +4,7 @@ import { parseChannelList } from "../../core/limits.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, wholeNumber, withBackend } from "../context.js";
 import { printJson } from "../output.js";
+import { untilSignal } from "../signals.js";
 
 /** Options of `read`. */
 interface ReadOptions {
@@ -13,8 +14,6 @@ interface ReadOptions {
   limit?: number;
   key?: string;
 }
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** `read`'s command line. */
 export const command: CommandSpec = {
@@ -46,15 +45,7 @@ export const command: CommandSpec = {
 export async function run(channelList: string, agent: string, opts: ReadOptions, globals: GlobalOptions) {
   const channels = parseChannelList(channelList);
   const key = keyOf(opts.key);
-  const abort = new AbortController();
-  let stoppedBy: string | undefined;
-  const onSignal = (sig: string) => {
-    stoppedBy = sig;
-    abort.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  await untilSignal(async (signal) => {
     await withBackend(globals, async (b) => {
       const messages = await b.read(
         {
@@ -64,17 +55,13 @@ export async function run(channelList: string, agent: string, opts: ReadOptions,
           wait: !!opts.wait,
           ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
-          signal: abort.signal,
+          signal,
         },
         key,
       );
-      if (stoppedBy) return;
+      if (signal.aborted) return;
       await printJson(messages);
       if (!opts.peek && messages.length > 0) await b.ack(agent, messages, key);
     });
-  } catch (e) {
-    // A signal ends the read quietly (128 + signal number), whatever the aborted request threw.
-    if (!stoppedBy) throw e;
-  }
-  if (stoppedBy) process.exit(SIGNAL_EXIT[stoppedBy] ?? 1);
+  });
 }

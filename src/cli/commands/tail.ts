@@ -8,6 +8,7 @@ import type { Backend } from "../backend.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { writeOut } from "../output.js";
+import { untilSignal } from "../signals.js";
 
 /** Longest wait of one poll, in ms. */
 const POLL_MS = 60_000;
@@ -16,7 +17,6 @@ const PAGE = 100;
 /** First pause before an acknowledgement is tried again, in ms; doubles up to ACK_RETRY_MAX_MS. */
 const ACK_RETRY_MS = 250;
 const ACK_RETRY_MAX_MS = 5_000;
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** `tail`'s command line. */
 export const command: CommandSpec = {
@@ -59,30 +59,19 @@ export async function run(
 ) {
   const channels = parseChannelList(channelList);
   const key = keyOf(opts.key);
-  const abort = new AbortController();
-  let stoppedBy: string | undefined;
-  const onSignal = (sig: string) => {
-    stoppedBy = sig;
-    abort.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  await untilSignal(async (signal) => {
     await withBackend(globals, async (b) => {
-      while (!abort.signal.aborted) {
+      while (!signal.aborted) {
         const found = await b.read(
-          { channels, agent, peek: true, wait: true, limit: PAGE, timeoutMs: POLL_MS, signal: abort.signal },
+          { channels, agent, peek: true, wait: true, limit: PAGE, timeoutMs: POLL_MS, signal },
           key,
         );
         for (const m of found) {
-          if (abort.signal.aborted) return;
+          if (signal.aborted) return;
           await writeOut(`${JSON.stringify(m)}\n`);
-          await ackPrinted(b, agent, m, key, abort.signal);
+          await ackPrinted(b, agent, m, key, signal);
         }
       }
     });
-  } catch (e) {
-    if (!stoppedBy) throw e;
-  }
-  if (stoppedBy) process.exit(SIGNAL_EXIT[stoppedBy] ?? 1);
+  });
 }
