@@ -1,25 +1,15 @@
 // `send <channel> <from> -` reads standard input as HTTP reads a body: invalid UTF-8 is refused, and an
 // empty input is refused as a mistake; an explicit "" argument still sends an empty message.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, describe, it } from "node:test";
-import { CLI, type CliResult, cliJson, runCli, tempDb } from "../helpers/cli.js";
+import { type CliResult, cliJson, finished, runCli, spawnCli, tempDb } from "../helpers/cli.js";
 
 /** Runs the CLI with raw bytes on standard input. */
 function withBytes(args: string[], env: NodeJS.ProcessEnv, input: Buffer): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  child.stdin.end(input);
-  return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  const child = spawnCli(args, env);
+  const done = finished(child);
+  child.stdin?.end(input);
+  return done;
 }
 
 describe("send from standard input", () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { SecurityEvent } from "../../src/core/security-log.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import { CLI, type CliResult } from "../helpers/cli.js";
+import { CLI, type CliResult, finished } from "../helpers/cli.js";
 import { makeTempDir, REPO_ROOT } from "../helpers/fixtures.js";
 
 /** The first ```bash block after the heading `heading`. */
@@ -28,17 +28,7 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<CliR
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  return finished(child);
 }
 
 describe("the README, followed as written", () => {

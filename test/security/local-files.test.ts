@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CLI, type CliResult, REPO_ROOT, runCli, tempDb } from "../helpers/cli.js";
+import { CLI, type CliResult, finished, REPO_ROOT, runCli, tempDb } from "../helpers/cli.js";
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -23,18 +23,9 @@ const modeOf = (path: string) => statSync(path).mode & 0o777;
 function runUmask000(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
   const child = spawn("sh", ["-c", `umask 000; exec ${quoted}`], { env, cwd: REPO_ROOT });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
+  const done = finished(child);
   child.stdin.end();
-  return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  return done;
 }
 
 describe("database files", () => {
