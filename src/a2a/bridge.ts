@@ -11,8 +11,6 @@ import type { A2aMessage, StreamEvent, TaskState } from "./types.js";
 
 /** How long a blocking SendMessage waits for the reply, in ms, unless configured otherwise. */
 export const BLOCKING_WAIT_MS = 120_000;
-/** A follower's waiting read, in ms (it reads again until its tasks are finished). */
-const FOLLOW_WAIT_MS = 30_000;
 /** Context ids el-ipc accepts: they become part of an el-ipc name. */
 const CONTEXT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -82,46 +80,53 @@ export function createA2aBridge(o: A2aBridgeOptions) {
     return e.owner === undefined || e.owner === ownerOf(caller);
   }
 
-  // One waiting read per reply inbox while it has open tasks; replies are acknowledged after they are recorded.
-  async function follow(sender: string, caller: Caller): Promise<void> {
-    if (followers.has(sender) || closed) return;
+  /** Ends the follower of `sender` once none of its tasks waits for a reply. */
+  function idle(sender: string): void {
+    if (tasks.openFor(sender).length === 0) followers.get(sender)?.abort();
+  }
+
+  /**
+   * One stream per reply inbox while it has open tasks, from the oldest open task's message on (ids grow
+   * across channels, so a reply always comes after its request). It reads from that position, not the
+   * inbox's watermark: a proven caller's inbox is its agent's own, and other readers of it (its MCP
+   * client, its CLI) keep every message. A synthetic open-mode inbox (a2a-<contextId>) is acknowledged
+   * as it is read. `from` carries the position over when the follower starts again.
+   */
+  async function follow(sender: string, caller: Caller, from?: number): Promise<void> {
+    const open = tasks.openFor(sender);
+    if (followers.has(sender) || closed || open.length === 0) return;
     const ac = new AbortController();
     followers.set(sender, ac);
-    const channel = `@${sender}`;
+    let after = Math.max(from ?? 0, Math.min(...open.map((e) => e.messageId)));
+    let retry = false;
     try {
-      while (!ac.signal.aborted && tasks.openFor(sender).length > 0) {
-        let got: Delivered[];
-        try {
-          got = await queue.read(caller, {
-            channels: [channel],
-            agent: sender,
-            wait: true,
-            timeoutMs: FOLLOW_WAIT_MS,
-            peek: true,
-            signal: ac.signal,
-          });
-        } catch (e) {
-          // The caller may no longer read its inbox (revoked): its open tasks fail with the reason.
-          if (e instanceof IpcError && (e.code === "forbidden" || e.code === "unauthorized")) {
-            for (const t of tasks.openFor(sender)) tasks.finish(t.task.id, "TASK_STATE_FAILED", e.message);
-            return;
-          }
-          await new Promise((ok) => setTimeout(ok, 1000).unref());
-          continue;
-        }
-        for (const m of got) {
-          const t = tasks.openFor(sender).find((e) => e.agent === m.sender && m.id > e.messageId);
-          if (t) tasks.complete(t.task.id, replyOf(m, t));
-        }
-        const last = got[got.length - 1];
-        if (last) await queue.ack(caller, { channel, agent: sender, id: last.id });
+      const replies = await queue.stream(caller, {
+        channels: [`@${sender}`],
+        agent: sender,
+        after,
+        autoack: ownerOf(caller) === undefined,
+        signal: ac.signal,
+      });
+      for await (const m of replies) {
+        after = m.id;
+        const t = tasks.openFor(sender).find((e) => e.agent === m.sender && m.id > e.messageId);
+        if (t) tasks.complete(t.task.id, replyOf(m, t));
+        idle(sender);
       }
-    } catch {
-      // Acknowledging failed (store busy); the replies are read again by the next follower.
+    } catch (e) {
+      // The caller may no longer read its inbox (revoked, denied): its open tasks fail with the reason.
+      if (e instanceof IpcError && (e.code === "forbidden" || e.code === "unauthorized")) {
+        for (const t of tasks.openFor(sender)) tasks.finish(t.task.id, "TASK_STATE_FAILED", e.message);
+      } else {
+        retry = true;
+      }
     } finally {
       followers.delete(sender);
-      if (!closed && !ac.signal.aborted && tasks.openFor(sender).length > 0) void follow(sender, caller);
     }
+    if (closed || tasks.openFor(sender).length === 0) return;
+    // The store failed (busy): try again shortly from where this one stopped.
+    if (retry) await new Promise((ok) => setTimeout(ok, 1000).unref());
+    void follow(sender, caller, after);
   }
 
   function find(caller: Caller, id: unknown): TaskEntry {
@@ -146,15 +151,17 @@ export function createA2aBridge(o: A2aBridgeOptions) {
       }
       const agent = targetOf(m, o.defaultAgent);
       const owner = ownerOf(caller);
-      const sender = owner ?? `a2a-${contextId}`;
-      const content = m.parts.map((p) => p.text).join("\n");
-      if (owner !== undefined || (await queue.isSecure())) {
+      if (owner === undefined && (await queue.isSecure())) {
         throw new IpcError(
           "unauthorized",
-          "secure mode is on: A2A callers need an el-ipc bearer token, which this server does not issue yet",
+          "secure mode is on: A2A callers authenticate with a bearer token an operator issues (el-ipc token <agent>)",
         );
       }
-      const sent = await queue.send({ channel: `@${agent}`, sender, content });
+      // A proven caller sends as its own agent (unsigned: the token, not a key, proved it).
+      const sender = owner ?? `a2a-${contextId}`;
+      const content = m.parts.map((p) => p.text).join("\n");
+      const input = { channel: `@${agent}`, sender, content };
+      const sent = owner !== undefined ? await queue.sendAs(caller, input) : await queue.send(input);
       const entry = tasks.create({ agent, sender, owner, messageId: sent.id, contextId, request: m });
       if (!entry)
         throw new IpcError("rate_limited", "too many A2A tasks are waiting for replies; retry later", 1);
@@ -204,6 +211,7 @@ export function createA2aBridge(o: A2aBridgeOptions) {
       if (!tasks.finish(e.task.id, "TASK_STATE_CANCELED")) {
         throw new IpcError("conflict", `task ${e.task.id} is ${e.task.status.state} and cannot be canceled`);
       }
+      idle(e.sender);
       return e;
     },
 

@@ -13,7 +13,7 @@ import { PUBLIC_PATHS } from "../protocol/operations.js";
 import { rawBodyOf } from "./input.js";
 
 /** Routes that take an el-ipc bearer token (el-ipc token) in place of the API key. */
-export const TOKEN_ROUTES: ReadonlySet<string> = new Set(["/mcp"]);
+export const TOKEN_ROUTES: ReadonlySet<string> = new Set(["/mcp", "/a2a"]);
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
@@ -119,4 +119,26 @@ export async function callerOf(request: FastifyRequest, queue: Queue): Promise<C
   // The proof verified: from now on the request spends that agent's rate budget.
   if (caller.kind === "agent" || caller.kind === "operator") request.rateProven?.(request, caller.agent);
   return caller;
+}
+
+/** The el-ipc bearer token of a request (`Authorization: Bearer elipc_...`), if it carries one. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  const m = typeof h === "string" ? /^Bearer +(\S+) *$/i.exec(h) : null;
+  return m?.[1]?.startsWith(TOKEN_PREFIX) ? m[1] : undefined;
+}
+
+/**
+ * The caller of a route that takes bearer tokens (TOKEN_ROUTES): the token's agent when the request
+ * carries one (a refused token is a refusal, never anonymous), else the request proof's caller.
+ */
+export async function tokenCallerOf(
+  request: FastifyRequest,
+  queue: Queue,
+): Promise<{ caller: Caller; token?: string }> {
+  const token = bearerTokenOf(request);
+  if (token === undefined) return { caller: await callerOf(request, queue) };
+  const caller = await queue.authenticateToken(token);
+  request.rateProven?.(request, caller.agent);
+  return { caller, token };
 }

@@ -386,8 +386,10 @@ export const OPERATIONS = {
     output: rpcResponse,
     proof: "agent",
     proofIn: "headers",
+    proofWhen:
+      "or a bearer token from POST /tokens (Authorization: Bearer elipc_...), the scheme the agent card declares",
     answer: "json-or-sse",
-    requestHeaders: ["a2a-version"],
+    requestHeaders: ["authorization", "a2a-version"],
   },
   openapi: {
     name: "openapi",

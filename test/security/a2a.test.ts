@@ -1,10 +1,14 @@
 // Attacks on the A2A endpoint: unauthenticated callers in secure mode, requests without A2A-Version,
 // malformed envelopes and params, non-text parts, names and context ids that are not el-ipc names, and
-// oversized bodies. Each is a JSON-RPC error (or a 4xx), and nothing reaches an inbox.
+// oversized bodies; in secure mode forged, revoked, expired tokens and tokens of revoked or denied agents, a
+// client naming its own sender, and the API key's gate. Each is a JSON-RPC error (or a 4xx), and nothing
+// reaches an inbox.
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { LOCAL } from "../../src/core/caller.js";
 import { type InjectServer, injectServer } from "../helpers/http.js";
+import { type SecureServer, secureServer } from "./helpers.js";
 
 const message = (extra: Record<string, unknown> = {}) => ({
   messageId: "m1",
@@ -80,5 +84,113 @@ describe("A2A attacks", () => {
     assert.equal(r.json().error.code, -32000);
     assert.match(r.json().error.message, /bearer token/);
     assert.equal(await inbox(), 0);
+  });
+});
+
+describe("A2A attacks in secure mode (bearer tokens)", () => {
+  let s: SecureServer;
+  let ciToken: string;
+  const API_KEY = "k".repeat(32);
+  before(async () => {
+    s = await secureServer({ agents: [], env: { IPC_API_KEY: API_KEY } });
+    for (const name of ["bob", "ci", "mallory"]) await s.register(name);
+    ciToken = (await s.queue.issueToken(LOCAL, { agent: "ci" })).token;
+  });
+  after(() => s.close());
+
+  const send = (token: string | undefined, extra: Record<string, unknown> = {}) =>
+    s.app.inject({
+      method: "POST",
+      url: "/a2a",
+      headers: {
+        "content-type": "application/json",
+        "a2a-version": "1.0",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      payload: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 3,
+        method: "SendMessage",
+        params: { message: message(extra), configuration: { returnImmediately: true } },
+      }),
+    });
+  const bobsInbox = async () => (await s.queue.health(LOCAL, { channel: "@bob", agent: "bob" })).pending;
+  /** The answer is a refusal with `status`, a JSON-RPC error naming `reason`, and nothing was delivered. */
+  async function refused(r: Awaited<ReturnType<typeof send>>, status: number, reason: RegExp): Promise<void> {
+    const before = await bobsInbox();
+    assert.equal(r.statusCode, status, r.body);
+    assert.equal(r.json().id, 3);
+    assert.equal(r.json().error.code, -32000, r.body);
+    assert.match(r.json().error.message, reason);
+    if (status === 401) assert.match(String(r.headers["www-authenticate"]), /^Bearer /);
+    assert.equal(await bobsInbox(), before);
+  }
+
+  it("a valid token stands for the API key on /a2a only, and sends as its agent whatever the body names", async () => {
+    const before = await bobsInbox();
+    const r = await send(ciToken, { metadata: { agent: "bob", sender: "op-main" } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().result.task.metadata.sender, "ci");
+    const stored = await s.db.readAfter([{ channel: "@bob", after: 0 }], 100);
+    const m = stored[stored.length - 1];
+    assert.equal(m?.sender, "ci");
+    assert.equal(m?.signature, "", "proven by a token, not a key: stored unsigned");
+    assert.equal(await bobsInbox(), before + 1);
+    // The token opens no other route in place of the API key.
+    const other = await s.app.inject({
+      method: "GET",
+      url: "/channels",
+      headers: { authorization: `Bearer ${ciToken}` },
+    });
+    assert.equal(other.statusCode, 401);
+  });
+
+  it("without a token (the API key alone proves no agent) the caller is refused 401", async () => {
+    await refused(await send(API_KEY), 401, /bearer token an operator issues/);
+  });
+
+  it("a forged, guessed or truncated token is refused with one answer", async () => {
+    const [, id] = /^elipc_([0-9a-f]{16})\./.exec(ciToken) ?? [];
+    for (const token of [
+      `elipc_${id}.${"A".repeat(43)}`,
+      `elipc_${"0".repeat(16)}.${"A".repeat(43)}`,
+      `${ciToken}x`,
+    ]) {
+      await refused(await send(token), 401, /^invalid bearer token$/);
+    }
+  });
+
+  it("a revoked token is refused at once, and an expired one too", async () => {
+    const t = await s.queue.issueToken(LOCAL, { agent: "ci" });
+    assert.equal((await send(t.token)).statusCode, 200);
+    await s.queue.revokeToken(LOCAL, t.id);
+    await refused(await send(t.token), 401, /was revoked/);
+    const secret = "C".repeat(43);
+    const id = "fedcba9876543210";
+    await s.db.tokens?.addToken({
+      id,
+      agent: "ci",
+      secretHash: createHash("sha256").update(secret).digest("hex"),
+      issuedBy: "op-main",
+      createdAt: Date.now() / 1000 - 7200,
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+      revokedAt: null,
+      revokedBy: null,
+    });
+    await refused(await send(`elipc_${id}.${secret}`), 401, /expired at/);
+  });
+
+  it("a token's agent denied writing to the inbox is refused 403", async () => {
+    const t = await s.queue.issueToken(LOCAL, { agent: "mallory" });
+    assert.equal((await s.post("/deny", s.sign.access("deny", "mallory", "@bob", "write"))).statusCode, 200);
+    await refused(await send(t.token), 403, /mallory/);
+  });
+
+  it("the token of an agent revoked since is refused", async () => {
+    const t = await s.queue.issueToken(LOCAL, { agent: "mallory" });
+    assert.equal((await s.post("/revoke", s.sign.revoke("mallory"))).statusCode, 200);
+    const r = await send(t.token);
+    assert.ok(r.statusCode === 401 || r.statusCode === 403, r.body);
+    await refused(r, r.statusCode, /mallory/);
   });
 });

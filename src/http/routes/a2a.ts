@@ -14,13 +14,14 @@ import {
 } from "../../a2a/rpc.js";
 import { isTerminal } from "../../a2a/tasks.js";
 import type { StreamEvent } from "../../a2a/types.js";
+import type { Caller } from "../../core/caller.js";
 import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
 import { rpcRequest } from "../../protocol/a2a.js";
 import { STATUS_OF_CODE } from "../../protocol/errors.js";
 import { OPERATIONS } from "../../protocol/operations.js";
 import { drained } from "../answer-writer.js";
-import { callerOf } from "../auth.js";
+import { tokenCallerOf } from "../auth.js";
 import type { LongPolls } from "../long-polls.js";
 import { STREAM_KEEP_ALIVE_MS } from "./stream.js";
 
@@ -49,6 +50,8 @@ function answerError(
 ): { jsonrpc: "2.0"; id: Id; error: RpcError } {
   const status = cause instanceof IpcError ? REFUSAL_STATUS[cause.code] : undefined;
   if (status) void reply.status(status);
+  // The card's security scheme (RFC 6750): how to authenticate.
+  if (status === 401) void reply.header("www-authenticate", 'Bearer realm="el-ipc"');
   return { jsonrpc: "2.0", id, error };
 }
 
@@ -101,7 +104,7 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
       const { id = null, method, params } = parsed.data;
       try {
         checkVersion(request);
-        const caller = await callerOf(request, queue);
+        const { caller } = await tokenCallerOf(request, queue);
         if (method === "SendStreamingMessage") return await stream(request, reply, id, caller, params);
         const controller = polls.open(request.ip);
         const onClose = (): void => controller.abort();
@@ -126,7 +129,7 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
     request: FastifyRequest,
     reply: FastifyReply,
     id: Id,
-    caller: Awaited<ReturnType<typeof callerOf>>,
+    caller: Caller,
     params: unknown,
   ): Promise<unknown> {
     // Checked and sent before the stream opens, so a refusal is still an ordinary JSON-RPC answer.

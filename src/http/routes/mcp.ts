@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Caller } from "../../core/caller.js";
 import { IpcError } from "../../core/errors.js";
 import type { Queue } from "../../core/queue.js";
-import { TOKEN_PREFIX } from "../../core/tokens.js";
 import type { McpFetch } from "../../mcp/http-handler.js";
 import { mcpQuery } from "../../protocol/index.js";
-import { callerOf } from "../auth.js";
+import { tokenCallerOf } from "../auth.js";
 import { rawBodyOf, validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
 
@@ -64,13 +63,6 @@ function checkOrigin(request: FastifyRequest, ctx: McpRouteContext): void {
   }
 }
 
-/** The el-ipc bearer token of a request, if it carries one. */
-export function mcpTokenOf(request: FastifyRequest): string | undefined {
-  const h = request.headers.authorization;
-  const m = typeof h === "string" ? /^Bearer +(\S+) *$/i.exec(h) : null;
-  return m?.[1]?.startsWith(TOKEN_PREFIX) ? m[1] : undefined;
-}
-
 /** Who calls and as which agent; refuses what secure mode does not allow. */
 async function agentOf(
   request: FastifyRequest,
@@ -78,9 +70,7 @@ async function agentOf(
   ctx: McpRouteContext,
 ): Promise<{ caller: Caller; agent: string; token?: string }> {
   const named = validate(mcpQuery, request.query, "query").agent;
-  const token = mcpTokenOf(request);
-  const caller = token ? await ctx.queue.authenticateToken(token) : await callerOf(request, ctx.queue);
-  if (token && caller.kind === "agent") request.rateProven?.(request, caller.agent);
+  const { caller, token } = await tokenCallerOf(request, ctx.queue);
   if (caller.kind === "agent" || caller.kind === "operator") {
     if (named !== undefined && named !== caller.agent) {
       throw new IpcError("forbidden", `authenticated as ${caller.agent}, not ${named}`);
