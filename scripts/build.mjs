@@ -37,15 +37,16 @@ try {
   failed = true;
 }
 /**
- * Entry points of the package for other programs: the HTTP server (`"./server"`). Code splitting puts what
+ * Entry points of the package for other programs: the SDK (`"."`, lib/index.js) and the HTTP server
+ * (`"./server"`). Code splitting puts what
  * they share in chunks beside them, so a process that loads several loads each module once. The CLI (the
  * `bin`) is bundled on its own, as one file (build-cli.mjs).
  */
-const ENTRIES = { server: "src/http/server.ts" };
+const ENTRIES = { index: "src/sdk/index.ts", server: "src/http/server.ts" };
 /** CommonJS packages the bundle loads with require() (see the plugin below). */
 const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
 /** Entries that may load no package at start-up, only when a code path needs it. */
-const LAZY_ENTRIES = [];
+const LAZY_ENTRIES = ["index.js"];
 
 for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: true })) {
   const from = join(root, "src", "store", backend.name, "migrations");

@@ -420,26 +420,14 @@ export type BodyOf<N extends OperationName> =
 /** The 200 answer of operation `N` (for a stream: one event's data). */
 export type OutputOf<N extends OperationName> = z.output<Op<N>["output"]>;
 
+export { targetOf } from "./target.js";
+
 /** Paths reachable without the API key. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(
   Object.values(OPERATIONS as Record<string, Operation>)
     .filter((op) => op.public)
     .map((op) => op.path),
 );
-
-/**
- * The request target (path and query string) of an operation: undefined, null and false parameters are
- * left out, true is sent as "true".
- */
-export function targetOf(op: Operation, query: Record<string, unknown> = {}): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined || v === null || v === false) continue;
-    q.set(k, String(v));
-  }
-  const s = q.toString();
-  return s === "" ? op.path : `${op.path}?${s}`;
-}
 
 /** The query parameters of operation `N` once its schema has parsed them; undefined when it has none. */
 export type ParsedQueryOf<N extends OperationName> =

@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createHttpClient } from "../../src/client/http-client.js";
 import { LOCAL } from "../../src/core/caller.js";
+import { createHttpClient } from "../../src/sdk/http.js";
 import { type ListeningServer, listeningServer } from "../helpers/http.js";
 
 const CHANNELS = 2_345;

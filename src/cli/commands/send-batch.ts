@@ -1,7 +1,8 @@
 // `el-ipc send-batch [file]`: store many messages in one transaction, read as NDJSON (one message per
 // line) or as one JSON array, from a file or standard input.
-import type { ClientMessage } from "../../client/http-client.js";
+
 import { IpcError } from "../../core/errors.js";
+import type { ClientMessage } from "../../sdk/http.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";
 import { readFileText, readStdinText } from "../input-text.js";

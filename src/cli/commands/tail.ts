@@ -1,9 +1,10 @@
 // `el-ipc tail <channels> <agent>`: one JSON line per message as it arrives, forever. Each message is
 // acknowledged only after its line was written (at least once); through a server, outages and restarts
 // are waited out. A Claude Code plugin monitor turns each line into a notification.
-import { isPassingFailure } from "../../client/http-client.js";
+
 import { parseChannelList } from "../../core/limits.js";
 import type { Delivered } from "../../core/types.js";
+import { isPassingFailure } from "../../sdk/http.js";
 import type { Backend } from "../backend.js";
 import type { CommandSpec } from "../command.js";
 import { type GlobalOptions, keyOf, withBackend } from "../context.js";

@@ -1,6 +1,8 @@
-// HTTP client of an el-ipc server: the CLI's remote mode, and the base of the SDK. It signs what it
-// sends with the caller's key (v2 messages, request proofs) and turns error bodies back into IpcErrors.
+// HTTP client of an el-ipc server: the base of the SDK's remote mode and of the CLI's. It signs what it
+// sends with the caller's key (v2 messages, request proofs), retries 429 and 503 within a budget and turns
+// error bodies back into IpcErrors. Only fetch: no fastify, no SQLite, no zod.
 import type { KeyObject } from "node:crypto";
+import { requestProofHeaders, signMessageV2 } from "../client/sign.js";
 import { type ErrorCode, IpcError } from "../core/errors.js";
 import type { IssuedToken, TokenInfo } from "../core/tokens.js";
 import type {
@@ -13,30 +15,28 @@ import type {
   ReadRequest,
   SendResult,
 } from "../core/types.js";
-import {
-  type AccessRuleBody,
-  type AgentCard,
-  type BodyOf,
-  CODE_OF_STATUS,
-  type DeliveryInfo,
-  type ErrorBody,
-  NEXT_CURSOR_HEADER,
-  OPERATIONS,
-  type Operation,
-  type OperationName,
-  type OutputOf,
-  type QueryOf,
-  type RegisterBody,
-  type RevokeBody,
-  type RotateBody,
-  type SendBody,
-  type SendResponse,
-  targetOf,
-  type WebhookAddBody,
-  type WebhookIdBody,
-  type WebhookInfo,
+import { CODE_OF_STATUS } from "../protocol/codes.js";
+import { NEXT_CURSOR_HEADER } from "../protocol/headers.js";
+import type {
+  AccessRuleBody,
+  AgentCard,
+  BodyOf,
+  DeliveryInfo,
+  ErrorBody,
+  OutputOf,
+  QueryOf,
+  RegisterBody,
+  RevokeBody,
+  RotateBody,
+  SendBody,
+  SendResponse,
+  WebhookAddBody,
+  WebhookIdBody,
+  WebhookInfo,
 } from "../protocol/index.js";
-import { requestProofHeaders, signMessageV2 } from "./sign.js";
+import { targetOf } from "../protocol/target.js";
+import { callSignal } from "./call-signal.js";
+import { ROUTES, type RouteName } from "./routes.js";
 
 /** A caller's key and name, for a request proof. */
 type CallerKey = { key: KeyObject; agent: string };
@@ -54,6 +54,11 @@ export interface HttpClientOptions {
   onWaitRetry?: (error: IpcError, attempt: number, delayMs: number) => void;
   /** Random numbers in [0, 1) for the retry jitter. Default Math.random. */
   random?: () => number;
+  /**
+   * How long, in ms, a call may spend retrying answers of 429 (rate limited) and 503 (unavailable), waiting
+   * what Retry-After says or a jittered backoff. Default 0: no retry.
+   */
+  retryBudgetMs?: number;
 }
 
 /** A message to send through the client. */
@@ -103,8 +108,23 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The pause before try `attempt` (from 1) after a passing failure: full jitter over the upper half of an
+ * exponential ceiling, so restarted servers are not met by every client at once; at least Retry-After.
+ */
+export function backoffMs(attempt: number, retryAfter: number | undefined, random: () => number): number {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+  const delayMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return retryAfter === undefined ? delayMs : Math.max(delayMs, Math.min(retryAfter * 1000, 60_000));
+}
+
+/** The error of a call its AbortSignal ended. */
+export function abortError(): IpcError {
+  return new IpcError("unavailable", "aborted", undefined, 0);
+}
+
 /** What one call of an operation sends besides its method and path (OPERATIONS gives those). */
-interface CallInput<N extends OperationName> {
+interface CallInput<N extends RouteName> {
   query?: QueryOf<N>;
   body?: BodyOf<N>;
   /** Who proves the request (request proof headers); absent: no proof. */
@@ -115,16 +135,31 @@ interface CallInput<N extends OperationName> {
 /** Creates a client for one server. */
 export function createHttpClient(o: HttpClientOptions) {
   /** Calls operation `name` of the protocol table; resolves to its answer's body and headers. */
-  function request<N extends OperationName>(
+  async function request<N extends RouteName>(
     name: N,
     input: CallInput<N> = {},
   ): Promise<{ body: OutputOf<N>; headers: Headers }> {
-    const op: Operation = OPERATIONS[name];
+    const op = ROUTES[name];
+    input = { ...input, signal: input.signal ?? callSignal.getStore() };
     const target = targetOf(op, input.query as Record<string, unknown> | undefined);
-    return send<OutputOf<N>>(op.method, target, input.body, input.proof, input.signal);
+    const budgetEnd = Date.now() + (o.retryBudgetMs ?? 0);
+    const random = o.random ?? Math.random;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send<OutputOf<N>>(op.method, target, input.body, input.proof, input.signal);
+      } catch (e) {
+        // Only answers the server gave: a 429 or 503 stored nothing, so a send may be tried again.
+        if (!(e instanceof IpcError) || (e.status !== 429 && e.status !== 503) || input.signal?.aborted)
+          throw e;
+        const delayMs = backoffMs(attempt, e.retryAfter, random);
+        if (Date.now() + delayMs > budgetEnd) throw e;
+        await pause(delayMs, input.signal);
+        if (input.signal?.aborted) throw abortError();
+      }
+    }
   }
 
-  async function call<N extends OperationName>(name: N, input: CallInput<N> = {}): Promise<OutputOf<N>> {
+  async function call<N extends RouteName>(name: N, input: CallInput<N> = {}): Promise<OutputOf<N>> {
     return (await request(name, input)).body;
   }
 
@@ -168,9 +203,14 @@ export function createHttpClient(o: HttpClientOptions) {
         ...(signal ? { signal } : {}),
       });
     } catch (e) {
-      if (signal?.aborted) throw new IpcError("unavailable", "aborted");
+      if (signal?.aborted) throw abortError();
       const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
-      const err = new IpcError("unavailable", `cannot reach ${o.baseUrl}: ${code ?? (e as Error).message}`);
+      const err = new IpcError(
+        "unavailable",
+        `cannot reach ${o.baseUrl}: ${code ?? (e as Error).message}`,
+        undefined,
+        0,
+      );
       if (code !== undefined && PERMANENT_NETWORK.has(code)) permanent.add(err);
       throw err;
     }
@@ -179,8 +219,8 @@ export function createHttpClient(o: HttpClientOptions) {
       raw = await res.text();
     } catch {
       // The connection dropped in the middle of the answer.
-      if (signal?.aborted) throw new IpcError("unavailable", "aborted");
-      throw new IpcError("unavailable", `${o.baseUrl} closed the connection before answering`);
+      if (signal?.aborted) throw abortError();
+      throw new IpcError("unavailable", `${o.baseUrl} closed the connection before answering`, undefined, 0);
     }
     let parsed: unknown;
     try {
@@ -190,6 +230,8 @@ export function createHttpClient(o: HttpClientOptions) {
       const err = new IpcError(
         res.status >= 500 ? "unavailable" : (CODE_OF_STATUS[res.status] ?? "invalid_argument"),
         `${o.baseUrl} answered ${res.status} with something that is not JSON`,
+        undefined,
+        res.status,
       );
       if (res.status < 500 && res.status !== 429) permanent.add(err);
       throw err;
@@ -201,6 +243,7 @@ export function createHttpClient(o: HttpClientOptions) {
         err?.code ?? CODE_OF_STATUS[res.status] ?? "unavailable",
         err?.error ?? `server answered ${res.status}`,
         Number.isFinite(retry) && retry > 0 ? retry : undefined,
+        res.status,
       );
     }
     return { body: parsed as T, headers: res.headers };
@@ -260,14 +303,13 @@ export function createHttpClient(o: HttpClientOptions) {
         } catch (e) {
           if (!r.wait || r.signal?.aborted || !isPassingFailure(e)) throw e;
           attempt++;
-          // Full jitter over the upper half, so restarted servers are not met by every waiter at once.
-          const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 16));
-          let delayMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-          if (e.retryAfter !== undefined) delayMs = Math.max(delayMs, Math.min(e.retryAfter * 1000, 60_000));
-          delayMs = Math.min(delayMs, Math.max(0, deadline - Date.now()));
+          const delayMs = Math.min(
+            backoffMs(attempt, e.retryAfter, random),
+            Math.max(0, deadline - Date.now()),
+          );
           o.onWaitRetry?.(e, attempt, delayMs);
           await pause(delayMs, r.signal);
-          if (r.signal?.aborted) throw new IpcError("unavailable", "aborted");
+          if (r.signal?.aborted) throw abortError();
           if (Date.now() >= deadline) return [];
           continue;
         }
@@ -321,8 +363,12 @@ export function createHttpClient(o: HttpClientOptions) {
       proof: { key: KeyObject; agent: string } | undefined,
       name: string,
     ): Promise<KeyEventInfo[]> => call("keyEvents", { query: { name }, proof }),
-    /** GET /health. */
-    health: (): Promise<Health> => call("health"),
+    /** GET /health; with channel and agent, that agent's pending count, proven with `key` when given. */
+    health: (q: { channel?: string; agent?: string } = {}, key?: KeyObject): Promise<Health> =>
+      call("health", {
+        query: q,
+        proof: key && q.agent !== undefined ? { key, agent: q.agent } : undefined,
+      }),
     /** POST /tokens: a bearer token for `agent`; secure servers need an operator's `proof`. */
     issueToken: async (proof: CallerKey, agent: string, ttlSeconds?: number): Promise<IssuedToken> => {
       const body = { agent, ...(ttlSeconds !== undefined ? { ttl_seconds: ttlSeconds } : {}) };
