@@ -56,6 +56,9 @@ for (const backend of readdirSync(join(root, "src", "store"), { withFileTypes: t
     cpSync(from, join(lib, "migrations"), { recursive: true });
   }
 }
+// The dashboard's page and assets (src/ui/assets.ts reads them beside itself): the tests' tree and lib/.
+cpSync(join(root, "src", "ui", "assets"), join(out, "src", "ui", "assets"), { recursive: true });
+cpSync(join(root, "src", "ui", "assets"), join(lib, "assets"), { recursive: true });
 await bundle();
 await bundleCli(await import("esbuild"), { root, lib });
 chmodSync(join(lib, "cli.js"), 0o755);

@@ -61,6 +61,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["token", () => import("./commands/token.js")],
   ["token-revoke", () => import("./commands/token-revoke.js")],
   ["tokens", () => import("./commands/tokens.js")],
+  ["dashboard", () => import("./commands/dashboard.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */

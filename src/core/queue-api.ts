@@ -4,6 +4,8 @@ import type { KeyObject } from "node:crypto";
 import type { PemKeyPair } from "../crypto/keys.js";
 import type { Caller, LocalCaller, ProvenCaller } from "./caller.js";
 import type { AgentCard } from "./card.js";
+import type { DashboardOverview } from "./dashboard.js";
+import type { DashboardSessionInfo } from "./dashboard-sessions.js";
 import type { Limits } from "./limits.js";
 import type { Page, PageRequest } from "./listings.js";
 import type { MaintenanceReport } from "./maintenance.js";
@@ -179,6 +181,25 @@ export interface QueueAdministration {
   close(): Promise<void>;
 }
 
+/**
+ * The operator dashboard: read-only views moving no watermark, and its sign-in (one-time codes and
+ * sessions, kept hashed in this process's memory). In secure mode every view needs a proven, active operator.
+ */
+export interface QueueDashboard {
+  /** Channels, agents with their newest message and unread counts per agent and channel, each bounded. */
+  dashboardOverview(caller: Caller): Promise<DashboardOverview>;
+  /** The newest `limit` (default 50, at most 200) messages of a channel, oldest first. */
+  channelTail(caller: Caller, channel: string, limit?: number): Promise<Delivered[]>;
+  /** A one-time sign-in code, valid 60 s; `caller` as for the views. */
+  issueDashboardCode(caller: Caller): Promise<{ code: string; expires_at: number }>;
+  /** Uses a code up for a session (1 h); unknown, used and expired codes get one refusal. */
+  exchangeDashboardCode(code: string): Promise<{ token: string; session: DashboardSessionInfo }>;
+  /** The session of a token, or unauthorized. */
+  dashboardSession(token: string | undefined): DashboardSessionInfo;
+  /** Ends a session at once. */
+  endDashboardSession(token: string): void;
+}
+
 /** Outbound webhooks (delivery itself runs in the server: webhooks/dispatcher.ts). */
 export interface QueueWebhooks {
   /** Adds a webhook under an operator's signature; it delivers the messages stored from now on. */
@@ -194,7 +215,12 @@ export interface QueueWebhooks {
 }
 
 /** The core of el-ipc, as every face sees it. */
-export interface Queue extends QueueMessages, QueueDirectory, QueueAdministration, QueueWebhooks {
+export interface Queue
+  extends QueueMessages,
+    QueueDirectory,
+    QueueAdministration,
+    QueueWebhooks,
+    QueueDashboard {
   /** The size limits in force. */
   readonly limits: Readonly<Limits>;
 }

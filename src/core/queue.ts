@@ -7,6 +7,8 @@ import { createAdminViews } from "./admin-views.js";
 import { type Caller, callerOf, principalOf } from "./caller.js";
 import { createCallerChecks } from "./callers.js";
 import { buildAgentCard, type CardOptions } from "./card.js";
+import { createDashboardViews } from "./dashboard.js";
+import { createDashboardSessions } from "./dashboard-sessions.js";
 import { toDelivered } from "./delivered.js";
 import { IpcError } from "./errors.js";
 import { createHub, type Hub } from "./hub.js";
@@ -52,7 +54,13 @@ export interface QueueOptions {
 export type { Caller } from "./caller.js";
 export { ANONYMOUS, LOCAL } from "./caller.js";
 export type { AgentCard } from "./card.js";
-export type { Queue, QueueAdministration, QueueDirectory, QueueMessages } from "./queue-api.js";
+export type {
+  Queue,
+  QueueAdministration,
+  QueueDashboard,
+  QueueDirectory,
+  QueueMessages,
+} from "./queue-api.js";
 
 /** Creates a queue over a store. */
 export function createQueue(options: QueueOptions): Queue {
@@ -362,6 +370,8 @@ export function createQueue(options: QueueOptions): Queue {
     setAccessRule: (r) => access.setRule(r),
     unsetAccessRule: (r) => access.unsetRule(r),
     ...createAdminViews({ store, checkOperator }),
+    ...createDashboardViews({ store, isSecure: () => identity.isSecure(), checkOperator }),
+    ...createDashboardSessions({ security, isSecure: () => identity.isSecure(), checkOperator, clock }),
     ...createWebhooks({ store, identity, security, clock, checkOperator }),
     onSecurityEvent: (listener) => security.listen(listener),
     reportSecurityEvent: (event) => security.report(event),

@@ -15,6 +15,7 @@ import { createErrorHandler, handleNotFound } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
 import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
+import { isLoopbackBind } from "./loopback.js";
 import { installRateLimits } from "./rate-limit.js";
 import { installRequestSource } from "./request-source.js";
 import { registerA2aRoute } from "./routes/a2a.js";
@@ -26,6 +27,7 @@ import { registerMessageRoutes } from "./routes/messages.js";
 import { registerOpenApiRoute } from "./routes/openapi.js";
 import { registerStreamRoute } from "./routes/stream.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
+import { registerUiRoutes } from "./routes/ui.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 
 /** Log levels of the built-in logger. */
@@ -192,6 +194,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     ...(opts.a2aBlockingMs !== undefined ? { blockingMs: opts.a2aBlockingMs } : {}),
     ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
   });
+  registerUiRoutes(app, {
+    queue,
+    polls,
+    answers,
+    host: config.host,
+    apiKey: config.apiKey,
+    ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
+  });
   registerMcpRoute(app, {
     queue,
     polls,
@@ -235,10 +245,6 @@ export interface StartHttpServerOptions {
   a2aBlockingMs?: number;
 }
 
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
-}
-
 /**
  * Opens the SQLite store at config.dbPath, creates the queue and listens on config.host:config.port
  * (port 0 picks a free one). Signal handling is the caller's; call close() on SIGTERM/SIGINT.
@@ -268,7 +274,7 @@ export async function startHttpServer(
     throw e;
   }
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
-  if (!isLoopback(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.isSecure())) {
+  if (!isLoopbackBind(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.isSecure())) {
     await queue.close();
     throw new IpcError(
       "forbidden",

@@ -55,7 +55,10 @@ function operationSection(path: string, method: string, op: Json): string[] {
     out.push("");
   }
   const body = (op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
-  if (body) out.push(`Body: ${typeOf(body["application/json"]?.schema as Json)}.`, "");
+  const form = body?.["application/x-www-form-urlencoded"];
+  if (form)
+    out.push(`Body (a form, \`application/x-www-form-urlencoded\`): ${typeOf(form.schema as Json)}.`, "");
+  else if (body) out.push(`Body: ${typeOf(body["application/json"]?.schema as Json)}.`, "");
   const ok = (op.responses as Record<string, Json>)["200"] as Json;
   const content = ok.content as Record<string, Json>;
   const sse = content["text/event-stream"];
@@ -63,7 +66,8 @@ function operationSection(path: string, method: string, op: Json): string[] {
   const events = sse
     ? `\`text/event-stream\`, each event's data a ${typeOf(sse["x-el-ipc-event-data"] as Json)}`
     : "";
-  const answerBody = json ? typeOf(json.schema as Json) : "";
+  const doc = Object.keys(content).find((t) => t.startsWith("text/") && t !== "text/event-stream");
+  const answerBody = json ? typeOf(json.schema as Json) : doc ? `\`${doc}\`` : "";
   out.push(`Answer \`200\`: ${[answerBody, events].filter((x) => x !== "").join(", or ")}.`);
   const headers = Object.keys((ok.headers as Json | undefined) ?? {});
   if (headers.length > 0) out.push(`Headers: ${headers.map((h) => `\`${h}\``).join(", ")}.`);
@@ -99,7 +103,7 @@ export function renderApiMarkdown(doc: Json): string {
       const who =
         proof.who === "none"
           ? "nobody"
-          : `${proof.who}, ${proof.in === "body" ? "signed body" : "request proof"}`;
+          : `${proof.who}, ${proof.in === "body" ? "signed body" : proof.in === "cookie" ? "dashboard session" : "request proof"}`;
       const bearer = (op.security as Json[]).some((req) => "bearer" in req) ? "when set" : "never";
       const heading = `${method.toUpperCase()} ${path}`;
       out.push(
@@ -127,7 +131,7 @@ export function renderApiMarkdown(doc: Json): string {
   }
   out.push("", "## Security schemes", "", "| scheme | how | meaning |", "| --- | --- | --- |");
   for (const [name, s] of Object.entries(components.securitySchemes ?? {})) {
-    const how = s.type === "http" ? "`Authorization: Bearer <key>`" : `header \`${s.name}\``;
+    const how = s.type === "http" ? "`Authorization: Bearer <key>`" : `${s.in ?? "header"} \`${s.name}\``;
     out.push(`| \`${name}\` | ${how} | ${cell(String(s.description))} |`);
   }
   return `${out.join("\n")}\n`;

@@ -13,3 +13,9 @@ export const NEXT_CURSOR_HEADER = "x-ipc-next-cursor";
 
 /** An SSE client's resume position (a message id). */
 export const LAST_EVENT_ID_HEADER = "last-event-id";
+
+/** The dashboard's session cookie (docs/SECURITY.md, dashboard). */
+export const UI_SESSION_COOKIE = "elipc_ui";
+
+/** The header that carries the dashboard session's CSRF token on its POSTs. */
+export const CSRF_HEADER = "x-csrf-token";

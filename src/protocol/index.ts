@@ -2,6 +2,7 @@
 // headers and the table of operations. Free of fastify and SQLite, so the SDK can import it.
 export * from "./a2a.js";
 export * from "./admin.js";
+export * from "./dashboard.js";
 export * from "./directory.js";
 export * from "./errors.js";
 export * from "./headers.js";

@@ -2,7 +2,7 @@
 // operation table and its zod schemas: nothing in it is written by hand but the prose.
 import { z } from "zod";
 import { ERROR_CODES, errorBody, STATUS_OF_CODE } from "./errors.js";
-import { LAST_EVENT_ID_HEADER, NEXT_CURSOR_HEADER, PROOF_HEADERS } from "./headers.js";
+import { LAST_EVENT_ID_HEADER, NEXT_CURSOR_HEADER, PROOF_HEADERS, UI_SESSION_COOKIE } from "./headers.js";
 import { PROTOCOL_METADATA } from "./metadata.js";
 import { OPERATIONS, type OpenApiDocument, type Operation } from "./operations.js";
 
@@ -39,9 +39,10 @@ const PROOF_REQUIREMENT = Object.fromEntries(Object.keys(PROOF_SCHEMES).map((k) 
 const HEADER_NOTES: Record<string, string> = {
   "a2a-version": "the A2A protocol version; 1.0",
   authorization: "Bearer <token from POST /tokens>, or the API key",
-  origin: "checked against the allowed origins (DNS rebinding)",
+  origin: "/mcp: checked against the allowed origins (DNS rebinding); /ui: must be this server's own",
   accept: "application/json and text/event-stream",
   "mcp-protocol-version": "the MCP protocol version",
+  "x-csrf-token": "the dashboard session's CSRF token (GET /ui/api/session)",
 };
 
 /** Header names as documented (X-IPC-Agent), from the lower-case names Node uses. */
@@ -49,6 +50,7 @@ function displayHeader(name: string): string {
   if (name === LAST_EVENT_ID_HEADER) return "Last-Event-ID";
   if (name === "a2a-version") return "A2A-Version";
   if (name === "mcp-protocol-version") return "MCP-Protocol-Version";
+  if (name === "x-csrf-token") return "X-CSRF-Token";
   return name
     .replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
     .replace(/Ipc/, "IPC");
@@ -136,6 +138,9 @@ function proofText(op: Operation): string {
       : "No proof in any mode; the API key when the server sets one.";
   }
   const who = op.proof === "operator" ? "an active operator" : "the agent it acts for";
+  if (op.proofIn === "cookie") {
+    return `Secure mode or IPC_API_KEY set: the dashboard session cookie of ${who} (el-ipc dashboard)${op.proofWhen ? `, ${op.proofWhen}` : ""}. Never the API key: a browser cannot hold it.`;
+  }
   const how =
     op.proofIn === "body"
       ? "the signature in the body (docs/PROTOCOL.md 4)"
@@ -144,6 +149,7 @@ function proofText(op: Operation): string {
 }
 
 function security(op: Operation): Json[] {
+  if (op.proofIn === "cookie") return [{ uiSession: [] }];
   const bearer = op.public ? [] : [{ bearer: [] }];
   if (op.proofIn !== "headers") return op.public ? [{}] : bearer;
   const proven = { ...(op.public ? {} : { bearer: [] }), ...PROOF_REQUIREMENT };
@@ -175,6 +181,9 @@ function answer(op: Operation, defs: Json): Json {
     },
   };
   const json = { "application/json": { schema: data } };
+  if (op.answer === "document") {
+    return { description: op.summary, content: { [op.contentType ?? "text/html"]: { schema: data } } };
+  }
   const content = op.answer === "sse" ? events : op.answer === "json-or-sse" ? { ...json, ...events } : json;
   return {
     description: op.summary,
@@ -211,7 +220,11 @@ function operationObject(op: Operation, defs: Json): Json {
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: jsonSchema(op.body, "input", defs) } },
+            content: {
+              [op.answer === "document" ? "application/x-www-form-urlencoded" : "application/json"]: {
+                schema: jsonSchema(op.body, "input", defs),
+              },
+            },
           },
         }
       : {}),
@@ -242,6 +255,13 @@ export function openApiDocument(o: OpenApiOptions): OpenApiDocument {
       description:
         "IPC_API_KEY, when the server sets one; a shared secret that proves nothing about the agent",
     },
+  };
+  schemes.uiSession = {
+    type: "apiKey",
+    in: "cookie",
+    name: UI_SESSION_COOKIE,
+    description:
+      "the dashboard's session, from a one-time code of el-ipc dashboard (HttpOnly, SameSite=Strict, 1 h); POSTs also need X-CSRF-Token and a same-origin Origin",
   };
   for (const [name, s] of Object.entries(PROOF_SCHEMES)) {
     schemes[name] = {

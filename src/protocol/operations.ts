@@ -13,6 +13,17 @@ import {
   revokeBody,
   rotateBody,
 } from "./admin.js";
+import {
+  channelTail,
+  channelTailQuery,
+  dashboardAsset,
+  dashboardCode,
+  dashboardOverview,
+  dashboardSession,
+  liveQuery,
+  signInBody,
+  signInQuery,
+} from "./dashboard.js";
 import { agentCard, agentList, channelList, health, healthQuery, listQuery } from "./directory.js";
 import { LAST_EVENT_ID_HEADER, NEXT_CURSOR_HEADER } from "./headers.js";
 import {
@@ -66,16 +77,24 @@ export interface Operation {
   readonly output: z.ZodType;
   /** Who must prove it in secure mode ("none": nobody). */
   readonly proof: Proof;
-  /** Where the proof travels: request proof headers (docs/PROTOCOL.md 4.3) or a signature in the body. */
-  readonly proofIn?: "headers" | "body";
+  /**
+   * Where the proof travels: request proof headers (docs/PROTOCOL.md 4.3), a signature in the body, or the
+   * dashboard's session cookie (docs/SECURITY.md, dashboard).
+   */
+  readonly proofIn?: "headers" | "body" | "cookie";
   /** Who else may prove it, or when it is needed ("only for a pending count"). */
   readonly proofWhen?: string;
   /** The proof is needed only in the case proofWhen names; without it the operation answers less. */
   readonly proofOptional?: boolean;
   /** Reachable without the API key (IPC_API_KEY). Default false. */
   readonly public?: boolean;
-  /** "sse": the answer is text/event-stream; "json-or-sse": either, as the request asks. Default "json". */
-  readonly answer?: "json" | "sse" | "json-or-sse";
+  /**
+   * "sse": the answer is text/event-stream; "json-or-sse": either, as the request asks; "document": a
+   * page of the dashboard, of `contentType`. Default "json".
+   */
+  readonly answer?: "json" | "sse" | "json-or-sse" | "document";
+  /** The media type of a "document" answer. */
+  readonly contentType?: string;
   /** Request headers it reads besides the proof. */
   readonly requestHeaders?: readonly string[];
   /** Response headers it may set. */
@@ -390,6 +409,147 @@ export const OPERATIONS = {
       "or a bearer token from POST /tokens (Authorization: Bearer elipc_...), the scheme the agent card declares",
     answer: "json-or-sse",
     requestHeaders: ["authorization", "a2a-version"],
+  },
+  uiPage: {
+    name: "uiPage",
+    method: "GET",
+    path: "/ui",
+    summary: "The operator dashboard (HTML); in secure mode a signed-in session, else a sign-in page (401)",
+    output: dashboardAsset,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "signed in through el-ipc dashboard; open mode on a loopback address needs none",
+    public: true,
+    answer: "document",
+    contentType: "text/html",
+  },
+  uiScript: {
+    name: "uiScript",
+    method: "GET",
+    path: "/ui/app.js",
+    summary: "The dashboard's script",
+    output: dashboardAsset,
+    proof: "none",
+    public: true,
+    answer: "document",
+    contentType: "text/javascript",
+  },
+  uiStyle: {
+    name: "uiStyle",
+    method: "GET",
+    path: "/ui/app.css",
+    summary: "The dashboard's style sheet",
+    output: dashboardAsset,
+    proof: "none",
+    public: true,
+    answer: "document",
+    contentType: "text/css",
+  },
+  uiCode: {
+    name: "uiCode",
+    method: "POST",
+    path: "/ui/sessions",
+    summary: "Create a one-time dashboard sign-in code (el-ipc dashboard), valid 60 s",
+    output: dashboardCode,
+    proof: "operator",
+    proofIn: "headers",
+    proofWhen: "or, with no operator seeded, the API key alone",
+  },
+  uiSignInPage: {
+    name: "uiSignInPage",
+    method: "GET",
+    path: "/ui/sign-in",
+    summary: "The sign-in page of a one-time code: a form that posts it (the code is not used yet)",
+    query: signInQuery,
+    output: dashboardAsset,
+    proof: "none",
+    public: true,
+    answer: "document",
+    contentType: "text/html",
+  },
+  uiSignIn: {
+    name: "uiSignIn",
+    method: "POST",
+    path: "/ui/sign-in",
+    summary: "Exchange a one-time code for a session cookie (HttpOnly, SameSite=Strict); 303 to /ui",
+    body: signInBody,
+    output: dashboardAsset,
+    proof: "none",
+    public: true,
+    answer: "document",
+    contentType: "text/html",
+    requestHeaders: ["origin"],
+  },
+  uiSignOut: {
+    name: "uiSignOut",
+    method: "POST",
+    path: "/ui/sign-out",
+    summary: "End the dashboard session at once",
+    output: okMessage,
+    proof: "operator",
+    proofIn: "cookie",
+    public: true,
+    requestHeaders: ["origin", "x-csrf-token"],
+  },
+  uiSession: {
+    name: "uiSession",
+    method: "GET",
+    path: "/ui/api/session",
+    summary: "Who the dashboard acts for, and its CSRF token",
+    output: dashboardSession,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "open mode on a loopback address needs none",
+    public: true,
+  },
+  uiOverview: {
+    name: "uiOverview",
+    method: "GET",
+    path: "/ui/api/overview",
+    summary: "Channels, agents with their last message, and unread counts per agent and channel",
+    output: dashboardOverview,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "open mode on a loopback address needs none",
+    public: true,
+  },
+  uiMessages: {
+    name: "uiMessages",
+    method: "GET",
+    path: "/ui/api/messages",
+    summary: "The newest messages of a channel, oldest first, moving no watermark",
+    query: channelTailQuery,
+    output: channelTail,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "open mode on a loopback address needs none",
+    public: true,
+  },
+  uiLive: {
+    name: "uiLive",
+    method: "GET",
+    path: "/ui/api/live",
+    summary: "New messages of a channel as Server-Sent Events, moving no watermark",
+    query: liveQuery,
+    output: deliveredMessage,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "open mode on a loopback address needs none",
+    public: true,
+    answer: "sse",
+  },
+  uiSend: {
+    name: "uiSend",
+    method: "POST",
+    path: "/ui/api/send",
+    summary: "Store one message signed in the page (the key never leaves it), as POST /send does",
+    body: sendBody,
+    output: sendResponse,
+    proof: "operator",
+    proofIn: "cookie",
+    proofWhen: "and the message's own signature by its sender in secure mode",
+    public: true,
+    requestHeaders: ["origin", "x-csrf-token"],
   },
   openapi: {
     name: "openapi",

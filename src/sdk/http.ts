@@ -383,6 +383,14 @@ export function createHttpClient(o: HttpClientOptions) {
       call("tokens", { query: agent === undefined ? {} : { agent }, proof }),
     /** GET /.well-known/agent-card.json. */
     agentCard: (): Promise<AgentCard> => call("agentCard"),
+    /**
+     * POST /ui/sessions: a one-time dashboard sign-in code; secure servers need an operator's `proof`,
+     * a server with only an API key the key.
+     */
+    dashboardCode: async (proof?: CallerKey): Promise<{ code: string; path: string; expires_at: number }> => {
+      const { ok: _ok, ...code } = await call("uiCode", { proof });
+      return code;
+    },
     /** POST /register with an operator-signed body (see signRegistration). */
     async register(body: RegisterBody): Promise<string> {
       return (await call("register", { body })).message;

@@ -36,6 +36,7 @@ export const ROUTES = {
   issueToken: { method: "POST", path: "/tokens" },
   revokeToken: { method: "POST", path: "/tokens/revoke" },
   tokens: { method: "GET", path: "/tokens" },
+  uiCode: { method: "POST", path: "/ui/sessions" },
 } as const satisfies { readonly [N in keyof Ops]?: RouteOf<N> };
 
 /** The operations a client calls. */

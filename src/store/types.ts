@@ -176,6 +176,22 @@ export interface TokenStore {
   listTokens(agent?: string): Promise<TokenRecord[]>;
 }
 
+/** One agent's watermark on one channel. */
+export interface WatermarkRecord {
+  agent: string;
+  channel: string;
+  /** Highest id read. */
+  after: number;
+}
+
+/** Read-only views for the operator dashboard (an optional ability of a store), each bounded by `limit`. */
+export interface ViewStore {
+  /** The newest `limit` messages, of one channel or of all, newest first. */
+  newestMessages(channel: string | undefined, limit: number): Promise<MessageRecord[]>;
+  /** At most `limit` watermarks, by agent then channel. */
+  listWatermarks(limit: number): Promise<WatermarkRecord[]>;
+}
+
 /** The storage contract every backend implements. */
 export interface Store {
   /**
@@ -263,6 +279,8 @@ export interface Store {
   webhooks?: WebhookStore;
   /** Optional: bearer tokens issued by operators (without it, `el-ipc token` is refused). */
   tokens?: TokenStore;
+  /** Optional: the dashboard's read-only views (without it, the dashboard shows no messages or unread counts). */
+  views?: ViewStore;
   /** Releases the backend. */
   close(): Promise<void>;
 }

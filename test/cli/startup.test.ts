@@ -249,6 +249,7 @@ const ACCEPTED: Record<string, string[][]> = {
     ["--as", "op", "--key", "op.key"],
     ["--agent", "bob", "--as", "op", "--key", "op.key"],
   ],
+  dashboard: [["--as", "op", "--key", "op.key"], ["--as", "op", "--key", "op.key", "--json"], []],
 };
 
 /** Command lines the fast parser leaves to commander (help, usage errors). */

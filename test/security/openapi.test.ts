@@ -40,10 +40,28 @@ describe("security: GET /openapi.json", () => {
     }
   });
 
-  it("leaves only /health and the agent card without the API key, as the table says", async () => {
-    assert.deepEqual([...PUBLIC_PATHS].sort(), ["/.well-known/agent-card.json", "/health"]);
-    for (const url of PUBLIC_PATHS) {
+  it("leaves only /health, the agent card and the dashboard (its own session) without the API key", async () => {
+    const ui = [...PUBLIC_PATHS].filter((p) => p === "/ui" || p.startsWith("/ui/"));
+    assert.deepEqual([...PUBLIC_PATHS].filter((p) => !ui.includes(p)).sort(), [
+      "/.well-known/agent-card.json",
+      "/health",
+    ]);
+    for (const url of ["/.well-known/agent-card.json", "/health"]) {
       assert.equal((await s.app.inject({ method: "GET", url })).statusCode, 200, url);
+    }
+    // The dashboard skips the API key for its session cookie: without one, only its static files and the
+    // sign-in form answer; every view and action is 401.
+    const statics = new Set(["/ui/app.js", "/ui/app.css", "/ui/sign-in"]);
+    for (const url of ui) {
+      const post = url === "/ui/api/send" || url === "/ui/sign-out";
+      const r = await s.app.inject({
+        method: post ? "POST" : "GET",
+        url: `${url}?channel=secret-project`,
+        ...(post ? { payload: { channel: "secret-project", sender: "mallory", content: "x" } } : {}),
+      });
+      if (statics.has(url)) assert.equal(r.statusCode, 200, url);
+      else assert.ok(r.statusCode === 401 || r.statusCode === 403, `${url}: ${r.statusCode} ${r.body}`);
+      assert.ok(!r.body.includes("mallory-target"), url);
     }
   });
 });

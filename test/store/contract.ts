@@ -8,6 +8,7 @@ import { within } from "../helpers/fixtures.js";
 import { describePrune } from "./prune-contract.js";
 import { describeSecurity } from "./security-contract.js";
 import { describeTokens } from "./token-contract.js";
+import { describeViews } from "./views-contract.js";
 
 /** What a backend's factory hands the contract for one test. */
 export interface StoreFixture {
@@ -670,6 +671,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
     describePrune({ store: () => store, msg: (c, content) => msg(c, content), base: BASE_SECONDS });
     describeSecurity({ store: () => store, base: BASE_SECONDS, sibling: () => fx.makeSibling?.() });
     describeTokens({ store: () => store, base: BASE_SECONDS });
+    describeViews({ store: () => store, msg: (c, content) => msg(c, content) });
 
     describe("close", () => {
       it("finishes an append made just before closing", async (t) => {

@@ -12,6 +12,7 @@ import { mcpQuery } from "../../protocol/index.js";
 import { tokenCallerOf } from "../auth.js";
 import { rawBodyOf, validate } from "../input.js";
 import type { LongPolls } from "../long-polls.js";
+import { hostnameOf, LOOPBACK_NAMES } from "../loopback.js";
 
 /** What /mcp needs. */
 export interface McpRouteContext {
@@ -28,14 +29,7 @@ export interface McpRouteContext {
   onError: (err: unknown) => void;
 }
 
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 const LOOPBACK_BIND = new Set(["127.0.0.1", "localhost", "::1"]);
-
-/** The hostname of a Host header value (without its port), lower-cased. */
-function hostnameOf(host: string): string {
-  const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(host.trim().toLowerCase());
-  return m?.[1] ?? "";
-}
 
 /**
  * Refuses a request a web page on another site could have made (MCP spec: servers must validate

@@ -8,9 +8,8 @@ import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
 import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { LAST_EVENT_ID_HEADER } from "../../protocol/headers.js";
-import { drained } from "../answer-writer.js";
 import { callerOf } from "../auth.js";
-import { describeError } from "../errors.js";
+import { pipeEventStream } from "../event-stream.js";
 import type { LongPolls } from "../long-polls.js";
 import { addOperation } from "../operation-route.js";
 
@@ -37,12 +36,6 @@ function resumeAfter(request: FastifyRequest, fromQuery: string | undefined): nu
     throw new IpcError("invalid_argument", "Last-Event-ID must be a message id (a whole number)");
   }
   return Number(raw);
-}
-
-/** One SSE frame per message: the id lets a reconnecting client resume with Last-Event-ID. */
-function frame(m: Delivered): string {
-  // JSON.stringify escapes line breaks, so the data is always one line.
-  return `id: ${m.id}\ndata: ${JSON.stringify(m)}\n\n`;
 }
 
 /** Registers GET /stream. */
@@ -76,38 +69,11 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
         throw e;
       }
 
-      reply.hijack();
-      const res = reply.raw;
-      const onClose = (): void => controller.abort();
-      res.once("close", onClose);
-      // The client may have left while the stream was being opened; 'close' then fired already.
-      if (res.destroyed || (res.socket?.destroyed ?? true)) controller.abort();
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        // Tells proxies such as nginx not to buffer the stream.
-        "x-accel-buffering": "no",
+      await pipeEventStream(request, reply, events, {
+        controller,
+        keepAliveMs,
+        done: () => polls.done(controller),
       });
-      res.flushHeaders();
-      const keepAlive = setInterval(() => {
-        if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
-      }, keepAliveMs);
-      try {
-        for await (const m of events) {
-          if (!res.write(frame(m))) await drained(res);
-          if (controller.signal.aborted) break;
-        }
-      } catch (e) {
-        const { body, unexpected } = describeError(e, 0);
-        if (unexpected) request.log.error({ err: e }, "stream failed");
-        if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
-      } finally {
-        clearInterval(keepAlive);
-        res.off("close", onClose);
-        polls.done(controller);
-        res.end();
-      }
       return undefined;
     },
     { exposeHeadRoute: false },

@@ -7,6 +7,7 @@ import { openDatabase, type SyncMode } from "./open.js";
 import { createPruner } from "./prune.js";
 import { createSecurityMethods } from "./security.js";
 import { createTokenStore } from "./tokens.js";
+import { createViewStore } from "./views.js";
 import { createWebhookMethods } from "./webhooks.js";
 
 export { IDEMPOTENCY_WINDOW_MS } from "./messages.js";
@@ -142,6 +143,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSecurityMethods({ db, fail: busy }),
     webhooks: createWebhookMethods({ db, fail: busy }),
     tokens: createTokenStore(db, busy),
+    views: createViewStore(db, busy),
     watch(listener) {
       listeners.add(listener);
       if (!timer) {
