@@ -3,13 +3,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { cliJson, delay, finished, runCli, spawnCli, startServerProcess, tempDb } from "../helpers/cli.js";
+import { startRelay } from "../helpers/relay.js";
 
 interface Msg {
   id: number;
   content: string;
 }
 
-const portOf = (url: string): string => new URL(url).port;
+/** The head of a waiting read's request (`read --wait` long-polls GET /messages). */
+const WAITING_READ = /^GET \/messages\?[^ ]*wait=true/;
 
 describe("remote read --wait", () => {
   const t = tempDb();
@@ -18,20 +20,25 @@ describe("remote read --wait", () => {
   for (const stop of ["SIGTERM", "SIGKILL"] as const) {
     it(`outlives a server restart (${stop}) and prints the message sent after it`, async () => {
       const first = await startServerProcess(t.env);
-      const remote = { ...t.env, IPC_URL: first.url, IPC_DB_PATH: "/nonexistent/never/ipc.db" };
+      // The reader talks to a relay, so the test knows when its wait reached the server and can put the
+      // second server behind the same address.
+      const relay = await startRelay(first.url);
+      const remote = { ...t.env, IPC_URL: relay.url, IPC_DB_PATH: "/nonexistent/never/ipc.db" };
       const channel = `restart-${stop.toLowerCase()}`;
       const reader = spawnCli(["read", channel, "rita", "--wait"], remote);
       const done = finished(reader);
-      await delay(700);
+      await relay.waitForRequest(WAITING_READ);
       const gone = new Promise((resolve) => first.child.once("exit", resolve));
+      // Nothing behind the relay until the second server is up (the old port could be taken by another).
+      relay.retarget(undefined);
       first.child.kill(stop);
       await gone;
       // The reader now meets a closed port for a while; it must keep waiting, not fail.
       await delay(1500);
       assert.equal(reader.exitCode, null, "the reader gave up while the server was down");
-      const second = await startServerProcess(t.env, [], portOf(first.url));
+      const second = await startServerProcess(t.env);
+      relay.retarget(second.url);
       try {
-        assert.equal(second.url, first.url);
         await cliJson(["send", channel, "sam", "after", "restart"], remote);
         const r = await done;
         assert.equal(r.code, 0, r.stderr);
@@ -46,35 +53,40 @@ describe("remote read --wait", () => {
       } finally {
         reader.kill("SIGKILL");
         await second.stop();
+        await relay.close();
       }
     });
   }
 
   it("exits 143 on SIGTERM and 130 on SIGINT without printing, waiting or retrying", async () => {
     const server = await startServerProcess(t.env);
-    const remote = { ...t.env, IPC_URL: server.url, IPC_DB_PATH: "/nonexistent/never/ipc.db" };
+    const relay = await startRelay(server.url);
+    const remote = { ...t.env, IPC_URL: relay.url, IPC_DB_PATH: "/nonexistent/never/ipc.db" };
+    const readers: ReturnType<typeof spawnCli>[] = [];
     try {
+      let waits = 0;
       for (const [signal, code] of [
         ["SIGTERM", 143],
         ["SIGINT", 130],
       ] as const) {
         const reader = spawnCli(["read", "quiet", "quinn", "--wait"], remote);
+        readers.push(reader);
         const done = finished(reader);
-        await delay(600);
+        await relay.waitForRequest(WAITING_READ, ++waits);
         reader.kill(signal);
         const r = await done;
         assert.deepEqual([r.code, r.stdout, r.stderr], [code, "", ""], `${signal} while waiting`);
       }
       // While the server is down the reader is between retries: a signal ends it the same way.
-      const reader = spawnCli(["read", "quiet", "quinn", "--wait"], {
-        ...remote,
-        IPC_URL: "http://127.0.0.1:1",
-      });
+      const dead = await startRelay("http://127.0.0.1:1");
+      const reader = spawnCli(["read", "quiet", "quinn", "--wait"], { ...remote, IPC_URL: dead.url });
+      readers.push(reader);
       const done = finished(reader);
-      await delay(900);
+      await dead.waitForRequest(WAITING_READ);
       reader.kill("SIGTERM");
       const r = await done;
       assert.deepEqual([r.code, r.stdout], [143, ""], r.stderr);
+      await dead.close();
       // Nothing was acknowledged by the stopped readers.
       await cliJson(["send", "quiet", "sam", "kept"], remote);
       const left = await cliJson<Msg[]>(["read", "quiet", "quinn"], remote);
@@ -83,7 +95,9 @@ describe("remote read --wait", () => {
         ["kept"],
       );
     } finally {
+      for (const r of readers) r.kill("SIGKILL");
       await server.stop();
+      await relay.close();
     }
   });
 

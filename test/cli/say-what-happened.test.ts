@@ -2,10 +2,9 @@
 // announced, and the server writes one log (JSON lines on a pipe) with the address it really bound.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { delay, finished, runCli, spawnCli, startServerProcess, tempDb } from "../helpers/cli.js";
+import { delay, finished, freePort, runCli, spawnCli, startServerProcess, tempDb } from "../helpers/cli.js";
 
 describe("say what happened", () => {
   const t = tempDb();
@@ -80,15 +79,3 @@ describe("say what happened", () => {
     assert.match(bad.stderr, /--log-level must be one of fatal, error, warn, info/);
   });
 });
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -200,7 +200,9 @@ describe("the el-sidecar plugin", { skip: SKIP }, () => {
       join(t.dir, "events-op.db"),
     );
     harnesses.push(op);
-    await new Promise((ok) => setTimeout(ok, 1500));
+    // Its pollers start once it has read its configuration (the refusal is found either way: it is
+    // unread for the operator until the plugin reads it).
+    assert.ok(await until(() => /following \S*guarded as op-main/.test(op.stderr()), 20_000), op.stderr());
     const forged = await postJson(`${server.url}/send`, {
       channel: "guarded",
       sender: "bob",

@@ -53,6 +53,16 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     import("../../http/logger.js"),
   ]);
   const log = createServerLogger({ level: (opts.logLevel as (typeof LEVELS)[number]) ?? "info" });
+  // Listen for the stop signals before the port opens: a supervisor (or a test) that sees the server
+  // answer may stop it at once, and a signal without a handler would kill it without closing the store.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      log.info("shutting down");
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
   const isNew = !existsSync(config.dbPath);
   const server = await startHttpServer(config, { allowOpen: !!opts.allowOpen, logger: log });
   if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
@@ -64,13 +74,6 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
       ? "secure mode is on (Ed25519)"
       : "open mode: no operator seeded (el-ipc seed turns secure mode on)",
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      log.info("shutting down");
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await server.close();
 }
