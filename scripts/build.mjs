@@ -42,7 +42,12 @@ try {
  * they share in chunks beside them, so a process that loads several loads each module once. The CLI (the
  * `bin`) is bundled on its own, as one file (build-cli.mjs).
  */
-const ENTRIES = { index: "src/sdk/index.ts", server: "src/http/server.ts" };
+const ENTRIES = {
+  index: "src/sdk/index.ts",
+  server: "src/http/server.ts",
+  // The server's checkpointer starts it as a worker thread, found beside the code that starts it.
+  "checkpoint-worker": "src/store/sqlite/checkpoint-worker.ts",
+};
 /** CommonJS packages the bundle loads with require() (see the plugin below). */
 const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
 /** Entries that may load no package at start-up, only when a code path needs it. */

@@ -13,10 +13,20 @@ import type { Queue } from "../core/queue.js";
  */
 export function installRequestSource(app: FastifyInstance, queue: Queue): void {
   const source = new AsyncLocalStorage<string>();
+  // Secure mode is never switched off: once seen, every request enters its context without asking.
+  let secure = false;
   app.addHook("preHandler", (request, _reply, done) => {
-    // Calls of one event-loop turn share one look-up, and secure mode, once on, is cached for good.
+    if (secure) {
+      source.run(request.ip, done);
+      return;
+    }
+    // Calls of one event-loop turn share one look-up.
     void queue.isSecure().then(
-      (secure) => (secure ? source.run(request.ip, done) : done()),
+      (on) => {
+        secure = on;
+        if (on) source.run(request.ip, done);
+        else done();
+      },
       () => done(),
     );
   });

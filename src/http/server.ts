@@ -258,6 +258,8 @@ export async function startHttpServer(
     path: config.dbPath,
     sync: config.sync,
     onWarning: (m) => warnings.push(m),
+    // Checkpoints would otherwise stop every request while they copy the WAL and fsync.
+    backgroundCheckpoints: true,
   });
   let queue: Queue;
   try {

@@ -2,6 +2,7 @@
 // concurrent appends committed together (group commit), other processes' writes noticed by data_version.
 import { IpcError } from "../../core/errors.js";
 import type { AgentRecord, Store } from "../types.js";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { createMessageMethods } from "./messages.js";
 import { openDatabase, type SyncMode } from "./open.js";
 import { createPruner } from "./prune.js";
@@ -22,6 +23,11 @@ export interface SqliteStoreOptions {
   watchIntervalMs?: number;
   /** Hears problems open mode tolerates (database files others can write); secure mode refuses them. */
   onWarning?: (message: string) => void;
+  /**
+   * Run WAL checkpoints on a worker thread, so no commit waits for one (checkpointer.ts). For a
+   * long-running process that commits often (the server). Default false: SQLite's own checkpoints.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 interface AgentRow {
@@ -76,6 +82,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options.path, options.sync ?? "normal", options.onWarning);
   const watchInterval = options.watchIntervalMs ?? 20;
   let closed = false;
+  const checkpointer: Checkpointer | undefined =
+    options.backgroundCheckpoints && options.path !== ":memory:"
+      ? startCheckpointer(db, options.path)
+      : undefined;
 
   const stmt = {
     getAgent: db.prepare("SELECT * FROM agents WHERE name = ?"),
@@ -164,6 +174,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       flush();
       if (timer) clearInterval(timer);
       listeners.clear();
+      await checkpointer?.stop();
       db.close();
     },
   };
