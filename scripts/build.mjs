@@ -42,12 +42,12 @@ try {
  * they share in chunks beside them, so a process that loads several loads each module once. The CLI (the
  * `bin`) is bundled on its own, as one file (build-cli.mjs).
  */
-const ENTRIES = {
-  index: "src/sdk/index.ts",
-  server: "src/http/server.ts",
-  // The server's checkpointer starts it as a worker thread, found beside the code that starts it.
-  "checkpoint-worker": "src/store/sqlite/checkpoint-worker.ts",
-};
+const ENTRIES = { index: "src/sdk/index.ts", server: "src/http/server.ts" };
+/**
+ * Worker threads, each one file of its own beside the code that starts it (lib/ is flat), sharing no chunk:
+ * a worker is a thread of its own, which loads its own modules.
+ */
+const WORKERS = { "checkpoint-worker": "src/store/sqlite/checkpoint-worker.ts" };
 /** CommonJS packages the bundle loads with require() (see the plugin below). */
 const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
 /** Entries that may load no package at start-up, only when a code path needs it. */
@@ -116,6 +116,17 @@ async function bundle() {
       js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
     },
     metafile: true,
+    logLevel: "warning",
+  });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: WORKERS,
+    outdir: lib,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
     logLevel: "warning",
   });
   const outputs = metafile.outputs;
