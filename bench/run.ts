@@ -30,7 +30,7 @@ const SCENARIOS: Scenario[] = [
   {
     id: 1,
     figure: "HTTP sends/s, 16 connections, open mode",
-    target: "≥ 15,000 and ≥ 0.5× bare node:http",
+    target: "≥ 15,000 and ≥ 0.6× bare node:http",
     needs: "wrk",
     run: openSends,
   },

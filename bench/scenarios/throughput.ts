@@ -64,9 +64,10 @@ export async function openSends(ctx: BenchContext): Promise<Figure> {
   return {
     id: 1,
     figure: "HTTP sends/s, 16 connections, open mode",
-    target: "≥ 15,000 and ≥ 0.5× bare node:http",
+    target: "≥ 15,000 and ≥ 0.6× bare node:http",
     measured: `${count(r.okPerSecond)}/s (bare node:http ${count(bareR.okPerSecond)}/s, ${ratio.toFixed(2)}×)`,
-    pass: r.okPerSecond >= 15_000 && ratio >= 0.5,
+    // Issue 9: at least 0.6 of what a bare node:http JSON handler answers in the same run.
+    pass: r.okPerSecond >= 15_000 && ratio >= 0.6,
     notes: [`el-ipc ${latency(r)}; bare ${latency(bareR)}`, cpu, ...errors(r)],
     values: { elIpc: r, bare: bareR, ratio, elIpcCpuUs: elUs, bareCpuUs: bareUs },
   };
