@@ -13,6 +13,7 @@ import { hasProgram, killAll, machineBusy, markLoad, othersLoad } from "./lib/pr
 import { fanoutAfterUse } from "./scenarios/fanout-after-use.js";
 import { hookTime } from "./scenarios/hook.js";
 import { mcpRoundTrip } from "./scenarios/mcp.js";
+import { metricsCost } from "./scenarios/metrics.js";
 import { sendWallTime } from "./scenarios/startup.js";
 import { batchSends, openSends, secureSends } from "./scenarios/throughput.js";
 import { cliWake, fanout, latency, parkedMemory } from "./scenarios/waits.js";
@@ -93,6 +94,13 @@ const SCENARIOS: Scenario[] = [
       "MCP tool call round trip: send_message, then another agent's wait_for_messages returns, p50 / p99",
     target: "recorded; every round delivered",
     run: mcpRoundTrip,
+  },
+  {
+    id: 15,
+    figure: "cost of metrics collection: open-mode sends/s with metrics (scraped every 1 s) vs --no-metrics",
+    target: "< 5 % of the send rate",
+    needs: "wrk",
+    run: metricsCost,
   },
 ];
 

@@ -32,17 +32,17 @@ export interface ElIpcServer extends ServerProcess {
   finish(): Promise<void>;
 }
 
-/** Starts `node <cli> serve 0` on a fresh database named after the scenario. */
+/** Starts `node <cli> serve 0 [args]` on a fresh database named after the scenario. */
 export async function startElIpc(
   ctx: BenchContext,
   name: string,
-  o: { dbPath?: string; env?: Record<string, string> } = {},
+  o: { dbPath?: string; env?: Record<string, string>; args?: string[] } = {},
 ): Promise<ElIpcServer> {
   const dbPath = o.dbPath ?? join(ctx.work, `${name}.db`);
   const profDir = join(ctx.work, "profiles", name);
   if (ctx.profile) mkdirSync(profDir, { recursive: true });
   const s = await startServer({
-    args: [ctx.cli, "serve", "0"],
+    args: [ctx.cli, "serve", "0", ...(o.args ?? [])],
     env: { IPC_DB_PATH: dbPath, ...o.env },
     nodeFlags: ctx.profile ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
   });

@@ -15,6 +15,8 @@ export interface Ticket {
   readonly done: Promise<WakeReason>;
   /** Stops waiting (idempotent). */
   cancel(): void;
+  /** performance.now() when a message woke it (right after the commit); 0 while not woken. */
+  readonly wokenAt: number;
 }
 
 /** The wake-up registry of one queue. */
@@ -37,7 +39,8 @@ export interface Hub {
 interface Waiter {
   channels: string[];
   guarded: boolean;
-  finish(reason: WakeReason): void;
+  /** `at`: performance.now() of the wake-up, for "woken". */
+  finish(reason: WakeReason, at?: number): void;
 }
 
 /** Creates a hub over `store`; it watches the store only while somebody waits. */
@@ -114,14 +117,16 @@ export function createHub(store: Store): Hub {
         settle = resolve;
       });
       let finished = false;
+      let wokenAt = 0;
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => waiter.finish("aborted");
       const waiter: Waiter = {
         channels,
         guarded: isGuarded,
-        finish(reason) {
+        finish(reason, at = 0) {
           if (finished) return;
           finished = true;
+          wokenAt = at;
           if (timer) clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
           remove(waiter);
@@ -146,16 +151,24 @@ export function createHub(store: Store): Hub {
           timer = setTimeout(() => waiter.finish("timeout"), Math.min(Math.max(0, timeoutMs), 2 ** 31 - 1));
         }
       }
-      return { done, cancel: () => waiter.finish("aborted") };
+      return {
+        done,
+        cancel: () => waiter.finish("aborted"),
+        get wokenAt() {
+          return wokenAt;
+        },
+      };
     },
     wake(channels) {
+      let at = 0;
       for (const c of channels) {
         const set = byChannel.get(c);
         if (!set) continue;
         // Detached first: every waiter of the channel goes, so nobody deletes itself from the set
         // one by one (thousands of deletes that shrink and rehash it again and again).
         byChannel.delete(c);
-        for (const w of set) w.finish("woken");
+        at ||= performance.now();
+        for (const w of set) w.finish("woken", at);
       }
     },
     recheck() {

@@ -155,6 +155,11 @@ export interface QueueAdministration {
   accessRules(caller: Caller, agent?: string): Promise<AccessRuleInfo[]>;
   /** The key rotations and the revocation of one identity, oldest first; `caller` as for accessRules. */
   keyEvents(caller: Caller, name: string): Promise<KeyEventInfo[]>;
+  /**
+   * Refuses (and reports) a caller that is not a proven, active operator in secure mode; the local
+   * process and open mode pass. For server views outside the queue (GET /metrics); `what` names it.
+   */
+  requireOperator(caller: Caller, what: string): Promise<void>;
   /** Hears every security event (refusals, replays, operator actions); returns the function that stops it. */
   onSecurityEvent(listener: SecurityListener): () => void;
   /** Records a security event a face observed (a rate limit hit, a cap reached). */

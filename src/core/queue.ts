@@ -16,6 +16,7 @@ import { createIdentity, type Identity, type SignatureCheck } from "./identity.j
 import { checkContent, checkName, DEFAULT_LIMITS, type Limits, messageBytes, pageSize } from "./limits.js";
 import { createListings } from "./listings.js";
 import { createMaintenance, MAINTENANCE_INTERVAL_MS, type RetentionPolicy } from "./maintenance.js";
+import type { QueueObserver } from "./observer.js";
 import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { createSeek } from "./seek.js";
@@ -49,11 +50,14 @@ export interface QueueOptions {
    * secure mode. Default 0: none are written; the CLI and the server pass IPC_SECURITY_EVENTS (default 20).
    */
   securityEventsPerSecond?: number;
+  /** Hears deliveries and wake-ups (the server's metrics). Default none. */
+  observer?: QueueObserver;
 }
 
 export type { Caller } from "./caller.js";
 export { ANONYMOUS, LOCAL } from "./caller.js";
 export type { AgentCard } from "./card.js";
+export type { QueueObserver } from "./observer.js";
 export type {
   Queue,
   QueueAdministration,
@@ -66,6 +70,7 @@ export type {
 export function createQueue(options: QueueOptions): Queue {
   const store = options.store;
   const clock = options.clock ?? Date.now;
+  const observer = options.observer;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const hub: Hub = createHub(store);
   const security: SecurityLog = createSecurityLog({
@@ -246,6 +251,7 @@ export function createQueue(options: QueueOptions): Queue {
       // A wait parks before it reads, so no message slips in between. A reader just woken reads first
       // and parks again only when it found nothing (a fan-out wakes thousands at once).
       let parkFirst = !!r.wait;
+      let wokenAt = 0;
       for (;;) {
         const ticket = parkFirst ? hub.park(r.channels, deadline - clock(), r.signal, guarded) : undefined;
         let found: MessageRecord[];
@@ -269,6 +275,10 @@ export function createQueue(options: QueueOptions): Queue {
             }
           }
           if (!r.peek && found.length > 0) await advance(agent, found);
+          if (observer && found.length > 0) {
+            if (wokenAt) observer.woken((performance.now() - wokenAt) / 1000);
+            observer.delivered(found);
+          }
           return found.map(deliver);
         }
         parkFirst = true;
@@ -276,6 +286,7 @@ export function createQueue(options: QueueOptions): Queue {
         const reason = await ticket.done;
         if (reason === "timeout" || reason === "aborted") return [];
         parkFirst = false;
+        wokenAt = ticket.wokenAt;
         // Secure mode: revoked, rotated or denied while waiting ends the wait without the messages.
         if (guarded) await checkReader(r.channels, agent, caller);
       }
@@ -300,6 +311,7 @@ export function createQueue(options: QueueOptions): Queue {
         pageBytes: limits.pageBytes,
         ...(r.budget ? { budget: r.budget } : {}),
         deliver,
+        ...(observer ? { observer } : {}),
         recheck: async () => {
           await checkReader(channels, agent, caller);
         },
@@ -373,6 +385,7 @@ export function createQueue(options: QueueOptions): Queue {
     ...createDashboardViews({ store, isSecure: () => identity.isSecure(), checkOperator }),
     ...createDashboardSessions({ security, isSecure: () => identity.isSecure(), checkOperator, clock }),
     ...createWebhooks({ store, identity, security, clock, checkOperator }),
+    requireOperator: (caller, what) => checkOperator(caller, what, what),
     onSecurityEvent: (listener) => security.listen(listener),
     reportSecurityEvent: (event) => security.report(event),
     setSecuritySource: (sourceOf) => security.useSource(sourceOf),

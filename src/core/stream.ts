@@ -4,6 +4,7 @@ import type { MessageRecord, Store } from "../store/types.js";
 import { IpcError } from "./errors.js";
 import type { Hub } from "./hub.js";
 import { messageBytes } from "./limits.js";
+import type { QueueObserver } from "./observer.js";
 import type { AnswerBudget, Delivered } from "./types.js";
 
 /** A stream request, as a face receives it. */
@@ -41,6 +42,8 @@ export interface StreamDeps {
   budget?: AnswerBudget;
   /** Turns a stored message into its delivered form. */
   deliver(m: MessageRecord): Delivered;
+  /** Hears each page handed over and the wake-up that led to it. Default none. */
+  observer?: QueueObserver;
   /**
    * Runs before each page and after an identity or access change: throws when the reader may no longer
    * read (revoked, rotated or denied in the meantime).
@@ -60,6 +63,7 @@ export async function* streamMessages(
   signal: AbortSignal,
 ): AsyncGenerator<Delivered, void, undefined> {
   const channels = [...positions.keys()];
+  let wokenAt = 0;
   while (!signal.aborted) {
     // Park before reading, so a message stored between the read and the wait still wakes us.
     const ticket = deps.hub.park(channels, Number.POSITIVE_INFINITY, signal, deps.guarded);
@@ -79,9 +83,15 @@ export async function* streamMessages(
       const reason = await ticket.done;
       if (reason === "aborted") return;
       if (reason === "recheck") await deps.recheck();
+      wokenAt = ticket.wokenAt;
       continue;
     }
     ticket.cancel();
+    if (deps.observer) {
+      if (wokenAt) deps.observer.woken((performance.now() - wokenAt) / 1000);
+      deps.observer.delivered(page);
+    }
+    wokenAt = 0;
     let held = 0;
     if (deps.budget) {
       for (const m of page) held += messageBytes(m);

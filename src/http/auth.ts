@@ -9,7 +9,7 @@ import type { Queue } from "../core/queue.js";
 import { TOKEN_PREFIX } from "../core/tokens.js";
 import { sha256Hex } from "../crypto/keys.js";
 import { PROOF_HEADERS } from "../protocol/headers.js";
-import { PUBLIC_PATHS } from "../protocol/operations.js";
+import { KEY_OR_PROOF_PATHS, PUBLIC_PATHS } from "../protocol/operations.js";
 import { rawBodyOf } from "./input.js";
 
 /** Routes that take an el-ipc bearer token (el-ipc token) in place of the API key. */
@@ -34,6 +34,11 @@ export function requireBearer(app: FastifyInstance, apiKey: string): void {
     const header = request.headers.authorization;
     const m = typeof header === "string" ? /^Bearer +(\S+) *$/i.exec(header) : null;
     if (m?.[1] && timingSafeEqual(digest(m[1]), expected)) {
+      done();
+      return;
+    }
+    // Where a proof alone is enough (GET /metrics), a request without the key goes on to the proof check.
+    if (url !== undefined && header === undefined && KEY_OR_PROOF_PATHS.has(url)) {
       done();
       return;
     }

@@ -71,10 +71,14 @@ function reply4xx(status: number, code: ErrorCode, error: string): ErrorResponse
   return { status, body: { error, code }, unexpected: false };
 }
 
-/** Creates fastify's error handler: one JSON shape, Retry-After for rate limits, unexpected errors logged. */
-export function createErrorHandler(bodyLimit: number) {
+/**
+ * Creates fastify's error handler: one JSON shape, Retry-After for rate limits, unexpected errors logged.
+ * `onRefused` hears the code of every error answered (metrics).
+ */
+export function createErrorHandler(bodyLimit: number, onRefused?: (code: ErrorCode) => void) {
   return function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const r = describeError(err, bodyLimit);
+    onRefused?.(r.body.code);
     if (r.unexpected) request.log.error({ err }, "unexpected error");
     else if (r.status === 503) request.log.warn({ code: r.body.code }, r.body.error);
     if (r.retryAfter !== undefined) reply.header("retry-after", String(Math.max(1, Math.ceil(r.retryAfter))));
@@ -82,7 +86,10 @@ export function createErrorHandler(bodyLimit: number) {
   };
 }
 
-/** Answers requests for routes that do not exist. */
-export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
-  void reply.code(404).send({ error: "not found", code: "not_found" } satisfies ErrorBody);
+/** Creates the answer to requests for routes that do not exist; `onRefused` as for createErrorHandler. */
+export function createNotFoundHandler(onRefused?: (code: ErrorCode) => void) {
+  return function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
+    onRefused?.("not_found");
+    void reply.code(404).send({ error: "not found", code: "not_found" } satisfies ErrorBody);
+  };
 }

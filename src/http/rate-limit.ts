@@ -98,6 +98,8 @@ export interface RateLimitOptions {
   refusedRateLimit: RateLimit | null;
   /** Current Unix time in ms. Default Date.now. */
   clock?: () => number;
+  /** Hears each refusal, by the budget that refused (metrics). Default none. */
+  onLimited?: (budget: "agent" | "address" | "refused") => void;
 }
 
 /** Routes that verify the request proof they carry (auth.ts principalOf): their budget is chosen then. */
@@ -185,6 +187,7 @@ export function installRateLimits(app: FastifyInstance, o: RateLimitOptions): vo
         ...(key.startsWith("agent:") ? { agent: key.slice(6) } : {}),
       });
     }
+    o.onLimited?.(buckets === refusals ? "refused" : key.startsWith("agent:") ? "agent" : "address");
     const seconds = Math.max(1, Math.ceil(wait));
     return new IpcError("rate_limited", `too many requests from ${who}; retry in ${seconds} s`, seconds);
   }

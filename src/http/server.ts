@@ -11,11 +11,12 @@ import { createSqliteStore } from "../store/sqlite/index.js";
 import { type DeliveryTimings, type Dispatcher, startDispatcher } from "../webhooks/dispatcher.js";
 import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js";
 import { requireBearer } from "./auth.js";
-import { createErrorHandler, handleNotFound } from "./errors.js";
+import { createErrorHandler, createNotFoundHandler } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
 import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { isLoopbackBind } from "./loopback.js";
+import type { ServerMetrics } from "./metrics.js";
 import { installRateLimits } from "./rate-limit.js";
 import { installRequestSource } from "./request-source.js";
 import { registerA2aRoute } from "./routes/a2a.js";
@@ -24,6 +25,7 @@ import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerMcpRoute } from "./routes/mcp.js";
 import { registerMessageRoutes } from "./routes/messages.js";
+import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerOpenApiRoute } from "./routes/openapi.js";
 import { registerStreamRoute } from "./routes/stream.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -53,6 +55,8 @@ export interface HttpServerOptions {
   baseUrl?: () => string;
   /** Longest wait of a blocking A2A SendMessage, in ms. Default BLOCKING_WAIT_MS (120 s). */
   a2aBlockingMs?: number;
+  /** The metrics GET /metrics answers, fed by this server's hooks. Default none: /metrics answers 404. */
+  metrics?: ServerMetrics;
 }
 
 /** How long slow or idle clients may hold a connection, in ms. */
@@ -97,8 +101,9 @@ const REAP_INTERVAL_MS = 25;
  * when the server closes.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
-  const { queue, config } = opts;
-  const handleError = createErrorHandler(config.limits.bodyBytes);
+  const { queue, config, metrics } = opts;
+  const onRefused = metrics ? (code: string) => metrics.refused(code) : undefined;
+  const handleError = createErrorHandler(config.limits.bodyBytes, onRefused);
   const t: HttpTimeouts = {
     requestMs: REQUEST_TIMEOUT_MS,
     headersMs: HEADERS_TIMEOUT_MS,
@@ -127,12 +132,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   acceptJsonBodies(app);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  app.setNotFoundHandler(createNotFoundHandler(onRefused));
+  metrics?.install(app);
   // Before the bearer check, so floods with a wrong token are limited too.
   installRateLimits(app, {
     queue,
     rateLimit: config.security.rateLimit,
     refusedRateLimit: config.security.refusedRateLimit,
+    ...(metrics ? { onLimited: (budget) => metrics.rateLimited(budget) } : {}),
   });
   if (config.apiKey !== "") requireBearer(app, config.apiKey);
   installRequestSource(app, queue);
@@ -144,13 +151,15 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   const polls = createLongPolls({
     maxPerKey: config.security.maxWaitsPerAgent,
-    onRefused: (agent) =>
+    onRefused: (agent) => {
+      metrics?.rateLimited("waits");
       queue.reportSecurityEvent({
         type: "rate_limited",
         code: "rate_limited",
         message: `${agent} reached ${config.security.maxWaitsPerAgent} waiting reads`,
         agent,
-      }),
+      });
+    },
   });
   let reaper: NodeJS.Timeout | undefined;
   app.addHook("preClose", (done) => {
@@ -175,12 +184,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     polls,
     answers,
     ...(opts.streamKeepAliveMs !== undefined ? { keepAliveMs: opts.streamKeepAliveMs } : {}),
+    ...(metrics ? { onOpen: () => metrics.streamOpened() } : {}),
   });
   registerIdentityRoutes(app, queue);
   registerAdminRoutes(app, queue);
   registerTokenRoutes(app, queue);
   registerInfoRoutes(app, queue, opts.baseUrl ?? (() => ""));
   registerOpenApiRoute(app);
+  registerMetricsRoute(app, { queue, apiKey: config.apiKey, metrics });
   registerWebhookRoutes(app, queue);
   const bridge = createA2aBridge({ queue, ...(config.a2aAgent ? { defaultAgent: config.a2aAgent } : {}) });
   app.addHook("onClose", (_instance, done) => {
@@ -243,6 +254,8 @@ export interface StartHttpServerOptions {
   webhookTimings?: Partial<DeliveryTimings>;
   /** Longest wait of a blocking A2A SendMessage, in ms. Default BLOCKING_WAIT_MS (120 s). */
   a2aBlockingMs?: number;
+  /** Collect metrics and answer GET /metrics (prom-client is loaded only then). Default true. */
+  metrics?: boolean;
 }
 
 /**
@@ -254,14 +267,23 @@ export async function startHttpServer(
   opts: StartHttpServerOptions = {},
 ): Promise<RunningHttpServer> {
   const warnings: string[] = [];
+  let queue: Queue | undefined;
+  const metrics =
+    opts.metrics === false
+      ? undefined
+      : (await import("./metrics.js")).createServerMetrics({
+          dbPath: config.dbPath,
+          waiting: () => queue?.waiting() ?? 0,
+          isSecure: async () => (await queue?.isSecure()) ?? false,
+        });
   const store = createSqliteStore({
     path: config.dbPath,
     sync: config.sync,
     onWarning: (m) => warnings.push(m),
     // Checkpoints would otherwise stop every request while they copy the WAL and fsync.
     backgroundCheckpoints: true,
+    ...(metrics ? { onCommit: (channels, calls) => metrics.commit(channels, calls) } : {}),
   });
-  let queue: Queue;
   try {
     // The card's signing key is an operator's private key file, refused as --key files are (mode 0600).
     const signingKey = config.cardKeyPath ? loadPrivateKeyFile(config.cardKeyPath) : undefined;
@@ -270,6 +292,7 @@ export async function startHttpServer(
       ...options,
       store,
       card: { ...options.card, ...(signingKey ? { signingKey } : {}) },
+      ...(metrics ? { observer: metrics.observer } : {}),
     });
   } catch (e) {
     await store.close();
@@ -290,6 +313,7 @@ export async function startHttpServer(
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.streamKeepAliveMs !== undefined ? { streamKeepAliveMs: opts.streamKeepAliveMs } : {}),
     ...(opts.a2aBlockingMs !== undefined ? { a2aBlockingMs: opts.a2aBlockingMs } : {}),
+    ...(metrics ? { metrics } : {}),
     baseUrl: () => url,
   });
   for (const w of warnings) app.log.warn(w);

@@ -104,7 +104,12 @@ export function renderApiMarkdown(doc: Json): string {
         proof.who === "none"
           ? "nobody"
           : `${proof.who}, ${proof.in === "body" ? "signed body" : proof.in === "cookie" ? "dashboard session" : "request proof"}`;
-      const bearer = (op.security as Json[]).some((req) => "bearer" in req) ? "when set" : "never";
+      const reqs = op.security as Json[];
+      const bearer = reqs.every((req) => "bearer" in req)
+        ? "when set"
+        : reqs.some((req) => "bearer" in req)
+          ? "or the proof"
+          : "never";
       const heading = `${method.toUpperCase()} ${path}`;
       out.push(
         `| \`${op.operationId}\` | [${heading}](#${anchor(heading)}) | ${who}${proof.optional ? " (optional)" : ""} | ${bearer} |`,

@@ -145,12 +145,16 @@ function proofText(op: Operation): string {
     op.proofIn === "body"
       ? "the signature in the body (docs/PROTOCOL.md 4)"
       : "request proof headers (X-IPC-Agent, X-IPC-Timestamp, X-IPC-Nonce, X-IPC-Signature; docs/PROTOCOL.md 4.3)";
-  return `Secure mode: proven by ${who} with ${how}${op.proofWhen ? `, ${op.proofWhen}` : ""}. Open mode: no proof.`;
+  const open = op.apiKeyOrProof
+    ? "Open mode: no proof, but the API key when the server sets one."
+    : "Open mode: no proof.";
+  return `Secure mode: proven by ${who} with ${how}${op.proofWhen ? `, ${op.proofWhen}` : ""}. ${open}`;
 }
 
 function security(op: Operation): Json[] {
   if (op.proofIn === "cookie") return [{ uiSession: [] }];
   const bearer = op.public ? [] : [{ bearer: [] }];
+  if (op.apiKeyOrProof) return [{ bearer: [] }, PROOF_REQUIREMENT];
   if (op.proofIn !== "headers") return op.public ? [{}] : bearer;
   const proven = { ...(op.public ? {} : { bearer: [] }), ...PROOF_REQUIREMENT };
   return op.proofOptional ? [proven, op.public ? {} : { bearer: [] }] : [proven];

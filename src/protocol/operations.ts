@@ -95,6 +95,11 @@ export interface Operation {
   readonly answer?: "json" | "sse" | "json-or-sse" | "document";
   /** The media type of a "document" answer. */
   readonly contentType?: string;
+  /**
+   * Either the API key alone or the proof alone is enough (a scraper holds a bearer token, an operator a
+   * key); with neither in secure mode, refused. Default false: the API key, when set, and the proof.
+   */
+  readonly apiKeyOrProof?: boolean;
   /** Request headers it reads besides the proof. */
   readonly requestHeaders?: readonly string[];
   /** Response headers it may set. */
@@ -111,6 +116,12 @@ const openApiDocumentSchema = named(
     info: z.looseObject({ title: z.string(), version: z.string() }),
     paths: z.record(z.string(), z.unknown()),
   }),
+);
+
+/** The answer to GET /metrics. */
+const metricsText = named(
+  "MetricsText",
+  z.string().describe("Prometheus text exposition format 0.0.4 (text/plain; version=0.0.4)"),
 );
 
 /** Every operation, by name. */
@@ -559,6 +570,19 @@ export const OPERATIONS = {
     output: openApiDocumentSchema,
     proof: "none",
   },
+  metrics: {
+    name: "metrics",
+    method: "GET",
+    path: "/metrics",
+    summary: "The server's metrics in the Prometheus text format",
+    output: metricsText,
+    proof: "operator",
+    proofIn: "headers",
+    proofWhen: "or the API key alone (a scraper's bearer token)",
+    apiKeyOrProof: true,
+    answer: "document",
+    contentType: "text/plain",
+  },
 } as const satisfies Record<string, Operation>;
 
 /** The OpenAPI document GET /openapi.json answers. */
@@ -581,6 +605,13 @@ export type BodyOf<N extends OperationName> =
 export type OutputOf<N extends OperationName> = z.output<Op<N>["output"]>;
 
 export { targetOf } from "./target.js";
+
+/** Paths where the proof alone is enough, without the API key (operations with apiKeyOrProof). */
+export const KEY_OR_PROOF_PATHS: ReadonlySet<string> = new Set(
+  Object.values(OPERATIONS as Record<string, Operation>)
+    .filter((op) => op.apiKeyOrProof)
+    .map((op) => op.path),
+);
 
 /** Paths reachable without the API key. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(

@@ -101,7 +101,7 @@ describe("GET /openapi.json", () => {
       }
       assert.equal(
         security.every((req) => "bearer" in req),
-        !op.public && !op.proofOptional,
+        !op.public && !op.proofOptional && !op.apiKeyOrProof,
         `${op.name}: the API key`,
       );
     }

@@ -9,6 +9,7 @@ interface ServeOptions {
   host?: string;
   allowOpen?: boolean;
   logLevel?: string;
+  metrics?: boolean;
 }
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -32,6 +33,7 @@ export const command: CommandSpec = {
       flags: "--allow-open",
       description: "allow an open-mode server (no operator, no IPC_API_KEY) on a non-loopback address",
     },
+    { flags: "--no-metrics", description: "collect no metrics (GET /metrics answers 404)" },
     {
       flags: "--log-level <level>",
       description:
@@ -64,7 +66,11 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     process.once("SIGTERM", stop);
   });
   const isNew = !existsSync(config.dbPath);
-  const server = await startHttpServer(config, { allowOpen: !!opts.allowOpen, logger: log });
+  const server = await startHttpServer(config, {
+    allowOpen: !!opts.allowOpen,
+    logger: log,
+    metrics: opts.metrics !== false,
+  });
   if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
   const secure = await server.queue.isSecure();
   log.info({ url: server.boundUrl, db: config.dbPath }, `Listening on ${server.boundUrl}`);

@@ -25,6 +25,8 @@ export interface StreamRouteContext {
   keepAliveMs?: number;
   /** The budget of unsent answers one client address draws from. Default none. */
   answers?: (address: string) => AnswerBudget;
+  /** Hears a stream open (metrics); returns what to call when it ends. Default none. */
+  onOpen?: () => () => void;
 }
 
 /** The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. */
@@ -69,10 +71,14 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
         throw e;
       }
 
+      const closed = ctx.onOpen?.();
       await pipeEventStream(request, reply, events, {
         controller,
         keepAliveMs,
-        done: () => polls.done(controller),
+        done: () => {
+          polls.done(controller);
+          closed?.();
+        },
       });
       return undefined;
     },

@@ -3,7 +3,7 @@
 import { IpcError } from "../../core/errors.js";
 import type { AgentRecord, Store } from "../types.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
-import { createMessageMethods } from "./messages.js";
+import { type CommitListener, createMessageMethods } from "./messages.js";
 import { openDatabase, type SyncMode } from "./open.js";
 import { createPruner } from "./prune.js";
 import { createSecurityMethods } from "./security.js";
@@ -28,6 +28,8 @@ export interface SqliteStoreOptions {
    * long-running process that commits often (the server). Default false: SQLite's own checkpoints.
    */
   backgroundCheckpoints?: boolean;
+  /** Hears each group commit of messages (metrics): the channels stored and the calls joined. Default none. */
+  onCommit?: CommitListener;
 }
 
 interface AgentRow {
@@ -77,6 +79,8 @@ function mapError(e: unknown): unknown {
   }
 }
 
+export type { CommitListener } from "./messages.js";
+
 /** Opens (creating and migrating as needed) a SQLite store. */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options.path, options.sync ?? "normal", options.onWarning);
@@ -112,7 +116,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
-  const messages = createMessageMethods({ db, isClosed: () => closed, mapError });
+  const messages = createMessageMethods({
+    db,
+    isClosed: () => closed,
+    mapError,
+    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
+  });
   const { flush, ...messageMethods } = messages;
   const prune = createPruner({ db, isClosed: () => closed, fail: busy });
   const store: Store = {

@@ -13,6 +13,9 @@ export const SUMMARY_DELAY_MS = 1_000;
 /** Idempotency keys are remembered this long (ms). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** Hears a group commit: `channels` of the messages newly stored, `calls` the append calls it joined. */
+export type CommitListener = (channels: readonly string[], calls: number) => void;
+
 /** What the message methods need from the store that owns the connection. */
 export interface MessageStoreOptions {
   db: Database.Database;
@@ -20,6 +23,8 @@ export interface MessageStoreOptions {
   isClosed: () => boolean;
   /** Maps a SQLite error to an IpcError (busy, full); other errors unchanged. */
   mapError: (e: unknown) => unknown;
+  /** Hears each group commit: the channel of every message it stored (duplicates left out), and its calls. */
+  onCommit?: CommitListener;
 }
 
 /** The Store methods this file implements, and `flush` for close. */
@@ -262,6 +267,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       const out = commitAppends.immediate(batch);
       readCache.clear();
       scheduleSummary();
+      if (o.onCommit) reportCommit(o.onCommit, batch, out);
       return out;
     },
     mapError: o.mapError,
@@ -418,4 +424,20 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       marks.flush();
     },
   };
+}
+
+function reportCommit(
+  listener: CommitListener,
+  batch: readonly NewMessage[][],
+  out: readonly Outcome<AppendResult[]>[],
+): void {
+  const channels: string[] = [];
+  batch.forEach((msgs, i) => {
+    const o = out[i];
+    if (!o || !("value" in o)) return;
+    o.value.forEach((r, j) => {
+      if ("id" in r && !r.duplicate) channels.push((msgs[j] as NewMessage).channel);
+    });
+  });
+  listener(channels, batch.length);
 }
