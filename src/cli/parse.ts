@@ -5,26 +5,37 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { CommandSpec, OptionSpec } from "./command.js";
 
-/** `--name` or `--name <value>`; other forms (short flags, `[value]`, `--no-name`) are left to commander. */
+/** `--name` or `--name <value>`; other forms (short flags, `[value]`) are left to commander. */
 const SIMPLE_FLAGS = /^--(?!no-)([a-z][a-z0-9-]*)( <[^>]+>)?$/;
+/** `--no-name`: the option `name` is false when given and true otherwise, as commander has it. */
+const NEGATED_FLAG = /^--no-([a-z][a-z0-9-]*)$/;
+
+const camel = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** An option's name as its flags give it (`dedupe-key`), as commander names it (`dedupeKey`), its parser. */
 interface KnownOption {
   long: string;
   key: string;
   takesValue: boolean;
+  /** A `--no-name` flag: given, the option is false. */
+  negated?: boolean;
   spec: OptionSpec;
 }
 
 function knownOptions(specs: OptionSpec[]): KnownOption[] | undefined {
   const out: KnownOption[] = [];
   for (const spec of specs) {
+    const no = NEGATED_FLAG.exec(spec.flags);
+    if (no?.[1]) {
+      out.push({ long: `no-${no[1]}`, key: camel(no[1]), takesValue: false, negated: true, spec });
+      continue;
+    }
     const m = SIMPLE_FLAGS.exec(spec.flags);
     if (!m?.[1]) return undefined;
     const long = m[1];
     out.push({
       long,
-      key: long.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+      key: camel(long),
       takesValue: !!m[2],
       spec,
     });
@@ -103,6 +114,10 @@ function optionValues(
   const out: Record<string, unknown> = {};
   for (const o of known) {
     const value = given[o.long];
+    if (o.negated) {
+      out[o.key] = value === undefined;
+      continue;
+    }
     if (value === undefined) {
       if (o.spec.required) return undefined;
       continue;
