@@ -31,6 +31,7 @@ import { registerStreamRoute } from "./routes/stream.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerUiRoutes } from "./routes/ui.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
+import { openModeRefusal } from "./tunnel.js";
 
 /** Log levels of the built-in logger. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -53,6 +54,11 @@ export interface HttpServerOptions {
   answerBudget?: ServerAnswerBudget;
   /** Where the server listens, for the agent card when IPC_AGENT_URL is unset. Default "". */
   baseUrl?: () => string;
+  /**
+   * The public URL a tunnel forwards from (serve --ngrok), once open: the agent card's URL when
+   * IPC_AGENT_URL is unset, and a Host /mcp accepts on a loopback server. Default none.
+   */
+  publicUrl?: () => string | undefined;
   /** Longest wait of a blocking A2A SendMessage, in ms. Default BLOCKING_WAIT_MS (120 s). */
   a2aBlockingMs?: number;
   /** The metrics GET /metrics answers, fed by this server's hooks. Default none: /metrics answers 404. */
@@ -189,7 +195,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   registerIdentityRoutes(app, queue);
   registerAdminRoutes(app, queue);
   registerTokenRoutes(app, queue);
-  registerInfoRoutes(app, queue, opts.baseUrl ?? (() => ""));
+  const baseUrl = opts.baseUrl ?? (() => "");
+  registerInfoRoutes(app, queue, () => opts.publicUrl?.() ?? baseUrl());
   registerOpenApiRoute(app);
   registerMetricsRoute(app, { queue, apiKey: config.apiKey, metrics });
   registerWebhookRoutes(app, queue);
@@ -218,6 +225,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     polls,
     host: config.host,
     origins: config.mcpOrigins,
+    // A reverse proxy that passes the public Host names it in IPC_AGENT_URL; a tunnel sets it when it opens.
+    publicUrl: () => opts.publicUrl?.() ?? config.card.url,
     where: config.card.url ?? "this server",
     onError: (err) => app.log.warn({ err }, "mcp: request failed"),
   });
@@ -234,6 +243,8 @@ export interface RunningHttpServer {
   app: FastifyInstance;
   /** The queue it serves. */
   queue: Queue;
+  /** Sets the public URL a tunnel forwards from (see HttpServerOptions.publicUrl). */
+  setPublicUrl(url: string): void;
   /** Stops accepting requests, ends long-polls, waits for requests in flight, then closes the queue. */
   close(): Promise<void>;
 }
@@ -246,6 +257,11 @@ export interface StartHttpServerOptions {
   logger?: FastifyBaseLogger;
   /** Allow an open-mode server (no operator, no API key) on a non-loopback address. Default false. */
   allowOpen?: boolean;
+  /**
+   * The server is to be exposed publicly (a tunnel: "through ngrok"): an open-mode server is refused
+   * before it listens, on any address and whatever allowOpen says. Default none.
+   */
+  exposedThrough?: string;
   /** Ms between keep-alive comments on GET /stream. Default 15,000. */
   streamKeepAliveMs?: number;
   /** Ms between maintenance passes (retention, expired replay proofs). Default 60,000. */
@@ -299,6 +315,10 @@ export async function startHttpServer(
     throw e;
   }
   // Checked before listening: an open server must never be reachable from other hosts, even briefly.
+  if (opts.exposedThrough !== undefined && !config.apiKey && !(await queue.isSecure())) {
+    await queue.close();
+    throw openModeRefusal(opts.exposedThrough);
+  }
   if (!isLoopbackBind(config.host) && !config.apiKey && !opts.allowOpen && !(await queue.isSecure())) {
     await queue.close();
     throw new IpcError(
@@ -315,9 +335,11 @@ export async function startHttpServer(
     ...(opts.a2aBlockingMs !== undefined ? { a2aBlockingMs: opts.a2aBlockingMs } : {}),
     ...(metrics ? { metrics } : {}),
     baseUrl: () => url,
+    publicUrl: () => publicUrl,
   });
   for (const w of warnings) app.log.warn(w);
   let url = "";
+  let publicUrl: string | undefined;
   try {
     url = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (e) {
@@ -369,6 +391,9 @@ export async function startHttpServer(
     boundUrl,
     app,
     queue,
+    setPublicUrl(u) {
+      publicUrl = u;
+    },
     close() {
       closing ??= (async () => {
         clearInterval(secureWatch);

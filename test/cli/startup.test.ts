@@ -157,7 +157,13 @@ async function commanderValues(command: CommandSpec, argv: string[]): Promise<un
 
 /** Command lines (after the command name) that the fast parser reads, for every command. */
 const ACCEPTED: Record<string, string[][]> = {
-  serve: [[], ["0"], ["9000", "--host", "0.0.0.0", "--allow-open"], ["0", "--no-metrics"]],
+  serve: [
+    [],
+    ["0"],
+    ["9000", "--host", "0.0.0.0", "--allow-open"],
+    ["0", "--no-metrics"],
+    ["0", "--ngrok", "--ngrok-domain", "x.ngrok.app"],
+  ],
   send: [
     ["c", "a", "hi"],
     ["c", "a", "hello", "world"],

@@ -96,7 +96,7 @@ describe("dashboard in Chromium, open mode on loopback", { skip: SKIP }, () => {
       await page.keyboard.press("Tab");
       reached.push(
         (await page.evaluate(
-          "`${document.activeElement?.tagName}:${document.activeElement?.textContent ?? ''}`",
+          "document.activeElement.tagName + ':' + (document.activeElement.textContent || '')",
         )) as string,
       );
     }

@@ -10,6 +10,8 @@ interface ServeOptions {
   allowOpen?: boolean;
   logLevel?: string;
   metrics?: boolean;
+  ngrok?: boolean;
+  ngrokDomain?: string;
 }
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -35,6 +37,12 @@ export const command: CommandSpec = {
     },
     { flags: "--no-metrics", description: "collect no metrics (GET /metrics answers 404)" },
     {
+      flags: "--ngrok",
+      description:
+        "expose the server at a public https:// URL through ngrok (needs NGROK_AUTHTOKEN, the optional @ngrok/ngrok, and secure mode or IPC_API_KEY)",
+    },
+    { flags: "--ngrok-domain <name>", description: "with --ngrok: your reserved ngrok domain" },
+    {
       flags: "--log-level <level>",
       description:
         "fatal, error, warn, info (default), debug, trace or silent; lines are JSON unless stderr is a terminal",
@@ -46,13 +54,20 @@ export const command: CommandSpec = {
 
 /** Runs `serve` until SIGINT or SIGTERM. */
 export async function run(port: string | undefined, opts: ServeOptions, globals: GlobalOptions) {
+  if (opts.ngrokDomain !== undefined && !opts.ngrok) {
+    throw new IpcError("invalid_argument", "--ngrok-domain goes with --ngrok");
+  }
+  // Before anything opens: without a token the tunnel cannot start, so neither does the server.
+  const { ngrokAuthtoken } = await import("../../http/tunnel.js");
+  const authtoken = opts.ngrok ? ngrokAuthtoken(process.env) : undefined;
   const config = configOf(globals, {
     ...(port !== undefined ? { port } : {}),
     ...(opts.host ? { host: opts.host } : {}),
   });
-  const [{ startHttpServer }, { createServerLogger }] = await Promise.all([
+  const [{ startHttpServer }, { createServerLogger }, { exposeServer }] = await Promise.all([
     import("../../http/server.js"),
     import("../../http/logger.js"),
+    import("../../http/tunnel.js"),
   ]);
   const log = createServerLogger({ level: (opts.logLevel as (typeof LEVELS)[number]) ?? "info" });
   // Listen for the stop signals before the port opens: a supervisor (or a test) that sees the server
@@ -70,6 +85,7 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     allowOpen: !!opts.allowOpen,
     logger: log,
     metrics: opts.metrics !== false,
+    ...(opts.ngrok ? { exposedThrough: "through ngrok" } : {}),
   });
   if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
   const secure = await server.queue.isSecure();
@@ -80,6 +96,22 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
       ? "secure mode is on (Ed25519)"
       : "open mode: no operator seeded (el-ipc seed turns secure mode on)",
   );
+  let tunnel: Awaited<ReturnType<typeof exposeServer>> | undefined;
+  if (authtoken !== undefined) {
+    try {
+      tunnel = await exposeServer(server, {
+        authtoken,
+        ...(opts.ngrokDomain ? { domain: opts.ngrokDomain } : {}),
+        log,
+      });
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+    if (config.card.url)
+      log.warn(`the agent card keeps IPC_AGENT_URL (${config.card.url}), not the ngrok URL`);
+  }
   await stopped;
+  await tunnel?.close().catch(() => undefined);
   await server.close();
 }

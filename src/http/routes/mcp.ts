@@ -23,6 +23,8 @@ export interface McpRouteContext {
   host: string;
   /** Browser origins allowed besides loopback ones (IPC_MCP_ORIGINS). */
   origins: readonly string[];
+  /** The public URL (serve --ngrok's tunnel, else IPC_AGENT_URL): its host is accepted as Host on loopback. */
+  publicUrl?: () => string | undefined;
   /** Shown by whoami as where the messages are. */
   where: string;
   /** Hears failures inside the MCP SDK. */
@@ -30,6 +32,15 @@ export interface McpRouteContext {
 }
 
 const LOOPBACK_BIND = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/** The lower-case hostname of a URL; undefined for none or a malformed one. */
+function hostOfUrl(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).hostname.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Refuses a request a web page on another site could have made (MCP spec: servers must validate
@@ -49,7 +60,9 @@ function checkOrigin(request: FastifyRequest, ctx: McpRouteContext): void {
       throw new IpcError("forbidden", `origin ${origin} may not call /mcp (allow it with IPC_MCP_ORIGINS)`);
     }
   }
-  if (LOOPBACK_BIND.has(ctx.host) && !LOOPBACK_NAMES.has(hostnameOf(request.headers.host ?? ""))) {
+  const host = hostnameOf(request.headers.host ?? "");
+  const publicHost = hostOfUrl(ctx.publicUrl?.());
+  if (LOOPBACK_BIND.has(ctx.host) && !LOOPBACK_NAMES.has(host) && host !== publicHost) {
     throw new IpcError(
       "forbidden",
       "this server listens on loopback only: Host must be localhost or 127.0.0.1",
