@@ -6,6 +6,7 @@ import type { Caller } from "./caller.js";
 import { toDelivered } from "./delivered.js";
 import { IpcError } from "./errors.js";
 import { checkName } from "./limits.js";
+import { agentInfoOf } from "./listings.js";
 import type { AgentInfo, ChannelInfo, Delivered } from "./types.js";
 
 /** Channels the overview lists (the most recently active). */
@@ -71,15 +72,9 @@ export function createDashboardViews({ store, isSecure, checkOperator }: Dashboa
         channels: rows
           .slice(0, OVERVIEW_CHANNELS)
           .map((c) => ({ channel: c.channel, count: c.count, last_message: c.lastMessage })),
-        agents: agents.slice(0, OVERVIEW_AGENTS).map((a) => ({
-          name: a.name,
-          identity: a.identity,
-          role: a.role,
-          registered_by: a.registeredBy,
-          created_at: a.createdAt,
-          ...(a.revokedAt !== null ? { revoked_at: a.revokedAt, revoked_by: a.revokedBy } : {}),
-          last_sent: lastSent.get(a.name) ?? null,
-        })),
+        agents: agents
+          .slice(0, OVERVIEW_AGENTS)
+          .map((a) => ({ ...agentInfoOf(a), last_sent: lastSent.get(a.name) ?? null })),
         unread,
         truncated:
           rows.length > OVERVIEW_CHANNELS ||

@@ -1,6 +1,6 @@
 // The channel list and the agent directory, page by page: each page is read from an index (no full scan
 // or sort per page) and ends with an opaque cursor to the next one.
-import type { Store } from "../store/types.js";
+import type { AgentRecord, Store } from "../store/types.js";
 import type { Access } from "./access.js";
 import type { Caller } from "./caller.js";
 import { IpcError } from "./errors.js";
@@ -57,6 +57,18 @@ function limitOf(page: PageRequest): number {
   return limit;
 }
 
+/** A directory line of a stored identity (never its key). */
+export function agentInfoOf(a: AgentRecord): AgentInfo {
+  return {
+    name: a.name,
+    identity: a.identity,
+    role: a.role,
+    registered_by: a.registeredBy,
+    created_at: a.createdAt,
+    ...(a.revokedAt !== null ? { revoked_at: a.revokedAt, revoked_by: a.revokedBy } : {}),
+  };
+}
+
 /** Creates the listings of one queue (spread into the queue object). */
 export function createListings({ store, access, checkCaller }: ListingOptions) {
   async function channelPage(caller: Caller, page: PageRequest = {}): Promise<Page<ChannelInfo>> {
@@ -96,14 +108,7 @@ export function createListings({ store, access, checkCaller }: ListingOptions) {
     }
     const rows = await store.listAgentsPage({ ...(after ? { after } : {}), limit });
     const last = rows[rows.length - 1];
-    const items = rows.map((a) => ({
-      name: a.name,
-      identity: a.identity,
-      role: a.role,
-      registered_by: a.registeredBy,
-      created_at: a.createdAt,
-      ...(a.revokedAt !== null ? { revoked_at: a.revokedAt, revoked_by: a.revokedBy } : {}),
-    }));
+    const items = rows.map(agentInfoOf);
     return rows.length === limit && last
       ? { items, next: encode(["a", last.createdAt, last.name]) }
       : { items };

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Delivered } from "../core/types.js";
 import { drained } from "./answer-writer.js";
 import { describeError } from "./errors.js";
+import type { LongPolls } from "./long-polls.js";
 
 /** One SSE frame per message: the id lets a reconnecting client resume with Last-Event-ID. */
 function frame(m: Delivered): string {
@@ -54,4 +55,40 @@ export async function pipeEventStream(
     o.done();
     res.end();
   }
+}
+
+/**
+ * Holds one of `key`'s waiting-read slots, opens the stream with its abort signal (an error there is still
+ * an ordinary JSON answer) and answers it as events until it ends; the slot is given back either way.
+ */
+export async function answerEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  o: {
+    polls: LongPolls;
+    key: string;
+    keepAliveMs: number;
+    open: (signal: AbortSignal) => Promise<AsyncGenerator<Delivered, void, undefined>>;
+    /** Runs once the stream is open; the function it returns runs when it ends (the metrics' count). */
+    onOpen?: () => (() => void) | undefined;
+  },
+): Promise<undefined> {
+  const controller = o.polls.open(o.key);
+  let events: AsyncGenerator<Delivered, void, undefined>;
+  try {
+    events = await o.open(controller.signal);
+  } catch (e) {
+    o.polls.done(controller);
+    throw e;
+  }
+  const closed = o.onOpen?.();
+  await pipeEventStream(request, reply, events, {
+    controller,
+    keepAliveMs: o.keepAliveMs,
+    done: () => {
+      o.polls.done(controller);
+      closed?.();
+    },
+  });
+  return undefined;
 }

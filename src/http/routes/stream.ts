@@ -9,7 +9,7 @@ import type { Queue } from "../../core/queue.js";
 import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { LAST_EVENT_ID_HEADER } from "../../protocol/headers.js";
 import { callerOf } from "../auth.js";
-import { pipeEventStream } from "../event-stream.js";
+import { answerEventStream } from "../event-stream.js";
 import type { LongPolls } from "../long-polls.js";
 import { addOperation } from "../operation-route.js";
 
@@ -54,33 +54,22 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
       const after = resumeAfter(request, q.last_event_id);
       const caller = await callerOf(request, queue);
       // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
-      const controller = polls.open("agent" in caller ? caller.agent : q.agent);
-      let events: AsyncGenerator<Delivered, void, undefined>;
-      try {
-        // Checks happen here, while an error can still be an ordinary JSON answer.
-        events = await queue.stream(caller, {
-          channels,
-          agent: q.agent,
-          ...(after !== undefined ? { after } : {}),
-          autoack: q.autoack,
-          signal: controller.signal,
-          ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
-        });
-      } catch (e) {
-        polls.done(controller);
-        throw e;
-      }
-
-      const closed = ctx.onOpen?.();
-      await pipeEventStream(request, reply, events, {
-        controller,
+      return answerEventStream(request, reply, {
+        polls,
+        key: "agent" in caller ? caller.agent : q.agent,
         keepAliveMs,
-        done: () => {
-          polls.done(controller);
-          closed?.();
-        },
+        ...(ctx.onOpen ? { onOpen: ctx.onOpen } : {}),
+        // Checks happen here, while an error can still be an ordinary JSON answer.
+        open: (signal) =>
+          queue.stream(caller, {
+            channels,
+            agent: q.agent,
+            ...(after !== undefined ? { after } : {}),
+            autoack: q.autoack,
+            signal,
+            ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
+          }),
       });
-      return undefined;
     },
     { exposeHeadRoute: false },
   );

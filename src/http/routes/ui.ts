@@ -9,7 +9,7 @@ import { sendFromWire } from "../../core/wire.js";
 import { OPERATIONS } from "../../protocol/index.js";
 import { type UiFile, uiFile } from "../../ui/assets.js";
 import { callerOf } from "../auth.js";
-import { pipeEventStream } from "../event-stream.js";
+import { answerEventStream } from "../event-stream.js";
 import type { LongPolls } from "../long-polls.js";
 import { addOperation } from "../operation-route.js";
 import { parseSendBody } from "../send-body.js";
@@ -148,26 +148,19 @@ export function registerUiRoutes(app: FastifyInstance, ctx: UiRouteContext): voi
         const a = await gate.access(request);
         const viewer = a.caller.kind === "operator" ? a.caller.agent : OPEN_VIEWER;
         const after = query.after ?? (await queue.channelTail(a.caller, query.channel, 1))[0]?.id ?? 0;
-        const controller = polls.open(`ui:${viewer}`);
-        let events: Awaited<ReturnType<Queue["stream"]>>;
-        try {
-          events = await queue.stream(a.caller, {
-            channels: [query.channel],
-            agent: viewer,
-            after,
-            signal: controller.signal,
-            ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
-          });
-        } catch (e) {
-          polls.done(controller);
-          throw e;
-        }
-        await pipeEventStream(request, reply, events, {
-          controller,
+        return answerEventStream(request, reply, {
+          polls,
+          key: `ui:${viewer}`,
           keepAliveMs,
-          done: () => polls.done(controller),
+          open: (signal) =>
+            queue.stream(a.caller, {
+              channels: [query.channel],
+              agent: viewer,
+              after,
+              signal,
+              ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
+            }),
         });
-        return undefined;
       },
       { exposeHeadRoute: false },
     );
