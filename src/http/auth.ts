@@ -122,7 +122,10 @@ export async function callerOf(request: FastifyRequest, queue: Queue): Promise<C
     signature,
   });
   // The proof verified: from now on the request spends that agent's rate budget.
-  if (caller.kind === "agent" || caller.kind === "operator") request.rateProven?.(request, caller.agent);
+  if (caller.kind === "agent" || caller.kind === "operator") {
+    request.provenAgent = caller.agent;
+    request.rateProven?.(request, caller.agent);
+  }
   return caller;
 }
 
@@ -144,6 +147,7 @@ export async function tokenCallerOf(
   const token = bearerTokenOf(request);
   if (token === undefined) return { caller: await callerOf(request, queue) };
   const caller = await queue.authenticateToken(token);
+  request.provenAgent = caller.agent;
   request.rateProven?.(request, caller.agent);
   return { caller, token };
 }

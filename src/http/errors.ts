@@ -79,8 +79,8 @@ export function createErrorHandler(bodyLimit: number, onRefused?: (code: ErrorCo
   return function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const r = describeError(err, bodyLimit);
     onRefused?.(r.body.code);
-    if (r.unexpected) request.log.error({ err }, "unexpected error");
-    else if (r.status === 503) request.log.warn({ code: r.body.code }, r.body.error);
+    if (r.unexpected) request.log.error({ req_id: request.id, err }, "unexpected error");
+    else if (r.status === 503) request.log.warn({ req_id: request.id, code: r.body.code }, r.body.error);
     if (r.retryAfter !== undefined) reply.header("retry-after", String(Math.max(1, Math.ceil(r.retryAfter))));
     void reply.code(r.status).send(r.body);
   };

@@ -47,13 +47,14 @@ export async function pipeEventStream(
     }
   } catch (e) {
     const { body, unexpected } = describeError(e, 0);
-    if (unexpected) request.log.error({ err: e }, "stream failed");
+    if (unexpected) request.log.error({ req_id: request.id, err: e }, "stream failed");
     if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
   } finally {
     clearInterval(keepAlive);
     res.off("close", onClose);
     o.done();
     res.end();
+    request.server.logRequestEnd?.(request, reply, 200);
   }
 }
 

@@ -45,6 +45,7 @@ export function addOperation<N extends OperationName>(
   options: OperationRouteOptions<N> = {},
 ): void {
   const op: Operation = OPERATIONS[name];
+  const signedByOperator = op.proof === "operator" && op.proofIn === "body";
   app.route({
     method: op.method,
     url: op.path,
@@ -60,7 +61,13 @@ export function addOperation<N extends OperationName>(
             ? validate(op.body, request.body, "body")
             : undefined
       ) as ParsedBodyOf<N>;
-      return handler({ query, body, request, reply });
+      const answer = handler({ query, body, request, reply });
+      if (!signedByOperator) return answer;
+      // Answered: the operator's signature in the body verified (for the request log).
+      return answer.then((out) => {
+        request.provenAgent = (body as { operator?: string }).operator;
+        return out;
+      });
     },
   });
 }

@@ -18,6 +18,7 @@ import { createLongPolls } from "./long-polls.js";
 import { isLoopbackBind } from "./loopback.js";
 import type { ServerMetrics } from "./metrics.js";
 import { installRateLimits } from "./rate-limit.js";
+import { createRequestIds, installRequestLog } from "./request-log.js";
 import { installRequestSource } from "./request-source.js";
 import { registerA2aRoute } from "./routes/a2a.js";
 import { registerAdminRoutes } from "./routes/admin.js";
@@ -63,6 +64,8 @@ export interface HttpServerOptions {
   a2aBlockingMs?: number;
   /** The metrics GET /metrics answers, fed by this server's hooks. Default none: /metrics answers 404. */
   metrics?: ServerMetrics;
+  /** One info line per request (request id, route, status, duration, proven agent). Default false. */
+  logRequests?: boolean;
 }
 
 /** How long slow or idle clients may hold a connection, in ms. */
@@ -119,10 +122,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   };
   const app = fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: { level: opts.logLevel ?? "warn" } }),
-    // No per-request log lines: they cost more than a send. Nor a child logger per request (its request
-    // id would only label the rare error line of a request): the server's logger serves every request.
+    // No fastify request log lines (request-log.ts writes its own with --log-requests). Nor a child
+    // logger per request: the rare error line of a request names its req_id itself.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
+    // Our own ids: a sane incoming X-Request-ID is kept, anything else replaced (request-log.ts).
+    requestIdHeader: false,
+    genReqId: createRequestIds(),
     bodyLimit: config.limits.bodyBytes,
     requestTimeout: t.requestMs,
     keepAliveTimeout: t.keepAliveMs,
@@ -136,6 +142,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.server.headersTimeout = t.headersMs;
   closeIdleKeepAlivesSafely(app.server);
 
+  installRequestLog(app, { logRequests: !!opts.logRequests });
   acceptJsonBodies(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(createNotFoundHandler(onRefused));
@@ -272,6 +279,8 @@ export interface StartHttpServerOptions {
   a2aBlockingMs?: number;
   /** Collect metrics and answer GET /metrics (prom-client is loaded only then). Default true. */
   metrics?: boolean;
+  /** One info line per request (HttpServerOptions.logRequests). Default false. */
+  logRequests?: boolean;
 }
 
 /**
@@ -334,6 +343,7 @@ export async function startHttpServer(
     ...(opts.streamKeepAliveMs !== undefined ? { streamKeepAliveMs: opts.streamKeepAliveMs } : {}),
     ...(opts.a2aBlockingMs !== undefined ? { a2aBlockingMs: opts.a2aBlockingMs } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(opts.logRequests ? { logRequests: true } : {}),
     baseUrl: () => url,
     publicUrl: () => publicUrl,
   });

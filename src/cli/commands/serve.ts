@@ -12,6 +12,7 @@ interface ServeOptions {
   metrics?: boolean;
   ngrok?: boolean;
   ngrokDomain?: string;
+  logRequests?: boolean;
 }
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -42,6 +43,10 @@ export const command: CommandSpec = {
         "expose the server at a public https:// URL through ngrok (needs NGROK_AUTHTOKEN, the optional @ngrok/ngrok, and secure mode or IPC_API_KEY)",
     },
     { flags: "--ngrok-domain <name>", description: "with --ngrok: your reserved ngrok domain" },
+    {
+      flags: "--log-requests",
+      description: "log one info line per request: request id, route, status, duration, proven agent",
+    },
     {
       flags: "--log-level <level>",
       description:
@@ -86,6 +91,7 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     logger: log,
     metrics: opts.metrics !== false,
     ...(opts.ngrok ? { exposedThrough: "through ngrok" } : {}),
+    logRequests: !!opts.logRequests,
   });
   if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
   const secure = await server.queue.isSecure();

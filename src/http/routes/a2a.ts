@@ -152,6 +152,7 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
     res.once("close", onClose);
     controller.signal.addEventListener("abort", () => wake?.(), { once: true });
     res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
@@ -179,6 +180,7 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
       res.off("close", onClose);
       polls.done(controller);
       res.end();
+      request.server.logRequestEnd?.(request, reply, 200);
     }
     return reply;
   }

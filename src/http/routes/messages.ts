@@ -27,8 +27,10 @@ export function registerMessageRoutes(
   addOperation(
     app,
     "send",
-    async ({ body }) => {
+    async ({ body, request }) => {
       const r = await queue.send(sendFromWire(body));
+      // A signed message stored: its signature proved the sender (for the request log).
+      if (r.signed) request.provenAgent = body.sender;
       return { ok: true, id: r.id, channel: r.channel, signed: r.signed, duplicate: r.duplicate };
     },
     { parseBody: parseSendBody },
