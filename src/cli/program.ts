@@ -62,6 +62,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["token-revoke", () => import("./commands/token-revoke.js")],
   ["tokens", () => import("./commands/tokens.js")],
   ["dashboard", () => import("./commands/dashboard.js")],
+  ["doctor", () => import("./commands/doctor.js")],
 ]);
 
 /** The names of all commands, in the order of the help listing. */

@@ -254,6 +254,7 @@ const ACCEPTED: Record<string, string[][]> = {
     ["bob", "--as", "op", "--key", "op.key", "--ttl", "7d"],
   ],
   "token-revoke": [["0123456789abcdef", "--as", "op", "--key", "op.key"]],
+  doctor: [[], ["--key", "k.pem", "--as", "bob", "--json"]],
   tokens: [
     ["--as", "op", "--key", "op.key"],
     ["--agent", "bob", "--as", "op", "--key", "op.key"],
