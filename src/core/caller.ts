@@ -23,6 +23,8 @@ export interface ProvenCaller {
   readonly agent: string;
   /** The public key (SPKI PEM, as stored) that proved it: a wait ends once the identity's key is another. */
   readonly key?: string;
+  /** The id of the bearer token that proved it: a wait ends once the token is revoked or expires. */
+  readonly token?: string;
 }
 
 /** Who makes a call: a local process, nobody proven, or a proven agent or operator. */
@@ -37,15 +39,21 @@ export const ANONYMOUS: AnonymousCaller = Object.freeze({ kind: "anonymous" });
 /** The caller a core proof check returned (null: nobody proven). */
 export function callerOf(p: Principal): AnonymousCaller | ProvenCaller {
   if (p === null) return ANONYMOUS;
-  return p.key !== undefined
-    ? { kind: p.role, agent: p.agent, key: p.key }
-    : { kind: p.role, agent: p.agent };
+  return {
+    kind: p.role,
+    agent: p.agent,
+    ...(p.key !== undefined ? { key: p.key } : {}),
+    ...(p.token !== undefined ? { token: p.token } : {}),
+  };
 }
 
 /** The proven identity behind a caller, as the policy checks take it; null for local and anonymous. */
 export function principalOf(c: Caller): Principal {
   if (c.kind === "local" || c.kind === "anonymous") return null;
-  return c.key !== undefined
-    ? { agent: c.agent, role: c.kind, key: c.key }
-    : { agent: c.agent, role: c.kind };
+  return {
+    agent: c.agent,
+    role: c.kind,
+    ...(c.key !== undefined ? { key: c.key } : {}),
+    ...(c.token !== undefined ? { token: c.token } : {}),
+  };
 }

@@ -14,10 +14,12 @@ export interface CallerCheckOptions {
   identity: Identity;
   access: Access;
   security: SecurityLog;
+  /** Refuses a bearer token (by id) that was revoked or has expired since it proved a caller. */
+  checkToken: (id: string) => Promise<void>;
 }
 
 /** Creates the caller checks of one queue. */
-export function createCallerChecks({ identity, access, security }: CallerCheckOptions) {
+export function createCallerChecks({ identity, access, security, checkToken }: CallerCheckOptions) {
   /** In secure mode the caller must have proven it is `agent`. */
   async function checkActingAs(agent: string, principal: Principal, action = "read"): Promise<void> {
     if (!(await identity.isSecure())) return;
@@ -45,6 +47,8 @@ export function createCallerChecks({ identity, access, security }: CallerCheckOp
         { action, agent },
       );
     }
+    // A wait proven by a bearer token ends once the token is revoked (woken by the revoke) or expired.
+    if (principal.token !== undefined) await checkToken(principal.token);
   }
 
   /**

@@ -108,7 +108,12 @@ export function createQueue(options: QueueOptions): Queue {
     isClosing: () => closed,
   });
 
-  const { checkCaller, checkOperator, checkReader } = createCallerChecks({ identity, access, security });
+  const { checkCaller, checkOperator, checkReader } = createCallerChecks({
+    identity,
+    access,
+    security,
+    checkToken: (id) => tokens.check(id),
+  });
   const tokens = createTokens({ store, identity, security, clock, checkOperator });
 
   /**

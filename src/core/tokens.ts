@@ -85,6 +85,12 @@ export function createTokens(o: TokenOptions) {
   }
   const refused = (message: string) =>
     o.security.refuse("unauthenticated", "unauthorized", message, { action: "token" });
+  const stillValid = (rec: { id: string; revokedAt: number | null; expiresAt: number }): void => {
+    if (rec.revokedAt !== null) throw refused(`token ${rec.id} was revoked`);
+    if (now() >= rec.expiresAt) {
+      throw refused(`token ${rec.id} expired at ${new Date(rec.expiresAt * 1000).toISOString()}`);
+    }
+  };
 
   return {
     /** Issues a token for `agent` (an active agent, not an operator); operators only, secure mode only. */
@@ -169,12 +175,16 @@ export function createTokens(o: TokenOptions) {
       const expected = Buffer.from(rec?.secretHash ?? "0".repeat(64), "hex");
       const matches = timingSafeEqual(sha256(m?.[2] ?? ""), expected);
       if (!m || !rec || !matches) throw refused("invalid bearer token");
-      if (rec.revokedAt !== null) throw refused(`token ${rec.id} was revoked`);
-      if (now() >= rec.expiresAt) {
-        throw refused(`token ${rec.id} expired at ${new Date(rec.expiresAt * 1000).toISOString()}`);
-      }
+      stillValid(rec);
       await o.identity.activeAgent(rec.agent, { action: "token" });
-      return { kind: "agent", agent: rec.agent };
+      return { kind: "agent", agent: rec.agent, token: rec.id };
+    },
+
+    /** Refuses the token `id` once it was revoked or has expired (a caller it proved is checked again). */
+    async check(id: string): Promise<void> {
+      const rec = await tokens().getToken(id);
+      if (!rec) throw refused(`token ${id} no longer exists`);
+      stillValid(rec);
     },
   };
 }

@@ -14,7 +14,7 @@ export type SendResult = Omit<SendResponse, "ok">;
  * The policy checks' view of who is making a call, once proven (faces pass a Caller, caller.ts). `null`
  * means nobody proven. `key` is the public key (SPKI PEM, as stored) that proved it.
  */
-export type Principal = { agent: string; role: Role; key?: string } | null;
+export type Principal = { agent: string; role: Role; key?: string; token?: string } | null;
 
 /** A message to send, as a face receives it. */
 export interface SendInput {

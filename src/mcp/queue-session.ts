@@ -1,6 +1,6 @@
 // An AgentSession over the queue itself, for /mcp in `el-ipc serve`: every call is made as the request's
-// caller. A session proven by a bearer token checks it again before each wait, so a revoked or expired
-// token also ends a wait in progress (within one progress interval).
+// caller. A caller proven by a bearer token carries the token's id, so the core ends a wait in progress
+// once the token is revoked (at once) or expires (at the next progress interval).
 import type { Caller } from "../core/caller.js";
 import type { Queue } from "../core/queue.js";
 import type { AgentSession } from "./session.js";
@@ -11,8 +11,6 @@ export interface QueueSessionOptions {
   caller: Caller;
   /** The agent the session acts as (the caller's, in secure mode). */
   agent: string;
-  /** The bearer token that proved the caller, if one did. */
-  token?: string;
   /** Shown by whoami. */
   where: string;
 }
@@ -26,7 +24,6 @@ export function createQueueSession(o: QueueSessionOptions): AgentSession {
     send: (channel, content, key) =>
       queue.sendAs(caller, { channel, sender: agent, content, ...(key !== undefined ? { key } : {}) }),
     async peek(r) {
-      if (o.token !== undefined && r.wait) await queue.authenticateToken(o.token);
       return queue.read(caller, {
         channels: r.channels,
         agent,

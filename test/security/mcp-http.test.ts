@@ -116,6 +116,27 @@ describe("attacks on /mcp in secure mode", () => {
     assert.deepEqual(await res.json(), { error: `token ${t.id} was revoked`, code: "unauthorized" });
   });
 
+  it("a revoke ends a wait in progress at once, not at its next check", { timeout: 30_000 }, async () => {
+    const t = await s.queue.issueToken(LOCAL, { agent: "bob" });
+    const caller = await s.queue.authenticateToken(t.token);
+    const before = s.queue.waiting();
+    // A wait far longer than the test's own limit: only the revoke can end it in time.
+    const wait = s.queue.read(caller, {
+      channels: ["@bob"],
+      agent: "bob",
+      peek: true,
+      wait: true,
+      timeoutMs: 600_000,
+    });
+    const ended = wait.then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
+    while (s.queue.waiting() === before) await new Promise((r) => setTimeout(r, 5));
+    await s.queue.revokeToken(LOCAL, t.id);
+    assert.equal(await ended, `token ${t.id} was revoked`);
+  });
+
   it("an expired token is refused", async () => {
     const secret = "B".repeat(43);
     const id = "0123456789abcdef";

@@ -75,14 +75,14 @@ async function agentOf(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: McpRouteContext,
-): Promise<{ caller: Caller; agent: string; token?: string }> {
+): Promise<{ caller: Caller; agent: string }> {
   const named = validate(mcpQuery, request.query, "query").agent;
-  const { caller, token } = await tokenCallerOf(request, ctx.queue);
+  const { caller } = await tokenCallerOf(request, ctx.queue);
   if (caller.kind === "agent" || caller.kind === "operator") {
     if (named !== undefined && named !== caller.agent) {
       throw new IpcError("forbidden", `authenticated as ${caller.agent}, not ${named}`);
     }
-    return { caller, agent: caller.agent, ...(token ? { token } : {}) };
+    return { caller, agent: caller.agent };
   }
   if (await ctx.queue.isSecure()) {
     void reply.header("www-authenticate", 'Bearer realm="el-ipc"');
@@ -119,14 +119,13 @@ export function registerMcpRoute(app: FastifyInstance, ctx: McpRouteContext): vo
           code: "invalid_argument",
         };
       }
-      const { caller, agent, token } = await agentOf(request, reply, ctx);
+      const { caller, agent } = await agentOf(request, reply, ctx);
       const { createQueueSession } = await import("../../mcp/queue-session.js");
       const session = createQueueSession({
         queue: ctx.queue,
         caller,
         agent,
         where: ctx.where,
-        ...(token ? { token } : {}),
       });
       const controller = ctx.polls.open(agent);
       const finish = () => {
