@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort, runCli, tempDb } from "../helpers/cli.js";
+import { freePort, runCli, startServerProcess, tempDb } from "../helpers/cli.js";
 import { listeningServer } from "../helpers/http.js";
 import { type SecureServer, secureServer } from "../security/helpers.js";
 
@@ -65,6 +65,26 @@ describe("el-ipc dashboard", () => {
     assert.match(gone.stderr, /cannot reach/);
     for (const r of [none, agent, gone])
       assert.equal(r.stderr.trim().split("\n").length <= 3, true, r.stderr);
+  });
+
+  it("the installed command's server serves the page and its files (shipped beside the bundle)", async () => {
+    const open = tempDb();
+    const server = await startServerProcess(open.env);
+    try {
+      for (const [path, type] of [
+        ["/ui", "text/html"],
+        ["/ui/app.js", "text/javascript"],
+        ["/ui/app.css", "text/css"],
+      ] as const) {
+        const r = await fetch(`${server.url}${path}`);
+        assert.equal(r.status, 200, path);
+        assert.ok(String(r.headers.get("content-type")).startsWith(type), path);
+        assert.ok((await r.text()).length > 500, path);
+      }
+    } finally {
+      await server.stop();
+      open.cleanup();
+    }
   });
 
   it("gives the link to the API key holder on a server with no operator", async () => {
