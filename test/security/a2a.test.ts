@@ -4,11 +4,10 @@
 // client naming its own sender, and the API key's gate. Each is a JSON-RPC error (or a 4xx), and nothing
 // reaches an inbox.
 import * as assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { LOCAL } from "../../src/core/caller.js";
 import { type InjectServer, injectServer } from "../helpers/http.js";
-import { type SecureServer, secureServer } from "./helpers.js";
+import { addExpiredToken, type SecureServer, secureServer } from "./helpers.js";
 
 const message = (extra: Record<string, unknown> = {}) => ({
   messageId: "m1",
@@ -165,19 +164,7 @@ describe("A2A attacks in secure mode (bearer tokens)", () => {
     assert.equal((await send(t.token)).statusCode, 200);
     await s.queue.revokeToken(LOCAL, t.id);
     await refused(await send(t.token), 401, /was revoked/);
-    const secret = "C".repeat(43);
-    const id = "fedcba9876543210";
-    await s.db.tokens?.addToken({
-      id,
-      agent: "ci",
-      secretHash: createHash("sha256").update(secret).digest("hex"),
-      issuedBy: "op-main",
-      createdAt: Date.now() / 1000 - 7200,
-      expiresAt: Math.floor(Date.now() / 1000) - 1,
-      revokedAt: null,
-      revokedBy: null,
-    });
-    await refused(await send(`elipc_${id}.${secret}`), 401, /expired at/);
+    await refused(await send(await addExpiredToken(s.db, "ci", "fedcba9876543210")), 401, /expired at/);
   });
 
   it("a token's agent denied writing to the inbox is refused 403", async () => {

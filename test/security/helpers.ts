@@ -1,7 +1,7 @@
 // A secure-mode server for the attack suite: a temp database with a seeded operator and registered agents
 // (real Ed25519 keys), served in-process (fastify inject) or on a free port, plus signing shortcuts.
 
-import type { KeyObject } from "node:crypto";
+import { createHash, type KeyObject } from "node:crypto";
 import { Writable } from "node:stream";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import pino from "pino";
@@ -211,4 +211,23 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
   };
   for (const name of o.agents ?? ["alice", "bob", "herald"]) await s.register(name);
   return s;
+}
+
+/**
+ * Stores a token for `agent` that expired a second ago, straight in the store (nothing issues one), and
+ * returns its bearer form.
+ */
+export async function addExpiredToken(store: Store, agent: string, id: string): Promise<string> {
+  const secret = "E".repeat(43);
+  await store.tokens?.addToken({
+    id,
+    agent,
+    secretHash: createHash("sha256").update(secret).digest("hex"),
+    issuedBy: "op-main",
+    createdAt: Date.now() / 1000 - 7200,
+    expiresAt: Math.floor(Date.now() / 1000) - 1,
+    revokedAt: null,
+    revokedBy: null,
+  });
+  return `elipc_${id}.${secret}`;
 }

@@ -8,7 +8,7 @@ import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { requestProofHeaders } from "../../src/client/sign.js";
 import { LOCAL } from "../../src/core/caller.js";
-import { type SecureServer, secureServer } from "./helpers.js";
+import { addExpiredToken, type SecureServer, secureServer } from "./helpers.js";
 
 const LIST_TOOLS = { jsonrpc: "2.0", id: 1, method: "tools/list" };
 
@@ -138,19 +138,8 @@ describe("attacks on /mcp in secure mode", () => {
   });
 
   it("an expired token is refused", async () => {
-    const secret = "B".repeat(43);
     const id = "0123456789abcdef";
-    await s.db.tokens?.addToken({
-      id,
-      agent: "bob",
-      secretHash: createHash("sha256").update(secret).digest("hex"),
-      issuedBy: "op-main",
-      createdAt: Date.now() / 1000 - 7200,
-      expiresAt: Math.floor(Date.now() / 1000) - 1,
-      revokedAt: null,
-      revokedBy: null,
-    });
-    const res = await mcpPost(mcp, bearer(`elipc_${id}.${secret}`));
+    const res = await mcpPost(mcp, bearer(await addExpiredToken(s.db, "bob", id)));
     assert.equal(res.status, 401);
     const body = (await res.json()) as { error: string };
     assert.match(body.error, new RegExp(`^token ${id} expired at `));
