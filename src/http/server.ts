@@ -155,12 +155,15 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     ...(metrics ? { onLimited: (budget) => metrics.rateLimited(budget) } : {}),
   });
   if (config.apiKey !== "") requireBearer(app, config.apiKey);
-  installRequestSource(app, queue);
+  const requestId = installRequestSource(app, queue);
 
-  // Every security event reaches the log; refusals as warnings, operator actions as info.
+  // Every security event reaches the log; refusals as warnings, operator actions as info. In secure mode
+  // an event raised while a request is handled names that request's id.
   const unlisten = queue.onSecurityEvent((event) => {
-    if (event.type === "admin") app.log.info({ security: event }, event.message);
-    else app.log.warn({ security: event }, `security: ${event.type}: ${event.message}`);
+    const id = requestId();
+    const fields = id === undefined ? { security: event } : { req_id: id, security: event };
+    if (event.type === "admin") app.log.info(fields, event.message);
+    else app.log.warn(fields, `security: ${event.type}: ${event.message}`);
   });
   const polls = createLongPolls({
     maxPerKey: config.security.maxWaitsPerAgent,

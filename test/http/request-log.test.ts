@@ -173,7 +173,15 @@ describe("request log", () => {
       await until(() => requestLines().some((l) => l.route === "/stream" && l.agent === "alice")),
       "an event stream is logged once it ends",
     );
-    // Security events in the same log carry no secrets either (checked above) but are there.
-    assert.ok(lines.some((l) => l.includes('"security"')));
+    // Security events raised while a request is handled name its id.
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => "security" in o);
+    const forgedLine = by("/send", 401)[0];
+    const badSig = events.find((e) => (e.security as { type?: string }).type === "bad_signature");
+    assert.ok(forgedLine && badSig, lines.join("\n"));
+    assert.equal(badSig.req_id, forgedLine.req_id);
+    const replay = events.find((e) => (e.security as { type?: string }).type === "replay");
+    assert.equal(replay?.req_id, by("/channels", 409)[0]?.req_id);
+    const registered = events.find((e) => (e.security as { action?: string }).action === "register");
+    assert.equal(registered?.req_id, by("/register", 200)[0]?.req_id);
   });
 });
