@@ -113,7 +113,7 @@ describe("request log", () => {
     });
     assert.equal(issued.status, 200);
     const { token } = (await issued.json()) as { token: string };
-    secrets.push(token, token.slice(token.lastIndexOf("_") + 1));
+    secrets.push(token, token.slice(token.indexOf(".") + 1));
     const client = await httpClient(`${s.url}/mcp`, { authorization: `Bearer ${token}` });
     try {
       await ok(client, "send_message", { channel: "plans", content: "CONTENT-MARKER-mcp-send-42" });
