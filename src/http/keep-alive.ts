@@ -21,3 +21,23 @@ export function closeIdleKeepAlivesSafely(server: Server): void {
     });
   });
 }
+
+/**
+ * Tracks the server's sockets and returns a function that destroys those that never sent a byte. Node's
+ * closeIdleConnections leaves such a socket to the headers timeout (60 s), so a client that opened a spare
+ * connection (undici does after an aborted stream) would hold a closing server that long.
+ */
+export function silentSocketCloser(server: Server): () => void {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return () => {
+    for (const socket of sockets) {
+      if (socket.bytesRead === 0 && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+        socket.destroy();
+      }
+    }
+  };
+}

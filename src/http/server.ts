@@ -13,7 +13,7 @@ import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js"
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, createNotFoundHandler } from "./errors.js";
 import { acceptJsonBodies } from "./input.js";
-import { closeIdleKeepAlivesSafely } from "./keep-alive.js";
+import { closeIdleKeepAlivesSafely, silentSocketCloser } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { isLoopbackBind } from "./loopback.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -141,6 +141,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = t.headersMs;
   closeIdleKeepAlivesSafely(app.server);
+  const closeSilentSockets = silentSocketCloser(app.server);
 
   installRequestLog(app, { logRequests: !!opts.logRequests });
   acceptJsonBodies(app);
@@ -182,7 +183,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     polls.abortAll();
     // server.close() drops idle keep-alive sockets once; sockets of requests still in flight turn idle
     // later and would hold the close until the client lets go, so keep dropping them until closed.
-    reaper = setInterval(() => app.server.closeIdleConnections(), REAP_INTERVAL_MS);
+    closeSilentSockets();
+    reaper = setInterval(() => {
+      app.server.closeIdleConnections();
+      closeSilentSockets();
+    }, REAP_INTERVAL_MS);
     reaper.unref();
     done();
   });

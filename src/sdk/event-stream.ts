@@ -36,12 +36,11 @@ export async function* sseEvents(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+      if (!done) buffer += decoder.decode(value, { stream: true });
       for (;;) {
         const end = buffer.search(/\r\n|\r|\n/);
-        // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
-        if (end < 0 || (end === buffer.length - 1 && buffer[end] === "\r")) break;
+        // A lone \r at the end may be the first half of \r\n: wait for the next chunk, if one comes.
+        if (end < 0 || (!done && end === buffer.length - 1 && buffer[end] === "\r")) break;
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
         if (line === "") {
@@ -59,19 +58,23 @@ export async function* sseEvents(
         else if (field === "event") event = value;
         else if (field === "id" && !value.includes("\0")) id = value;
       }
+      // An event the stream ended in the middle of is dropped, as the SSE spec says.
+      if (done) return;
     }
   } finally {
-    reader.releaseLock();
-    await body.cancel().catch(() => undefined);
+    // Not awaited: undici settles a cancel only once the server ends the answer; the caller's abort
+    // closes the connection.
+    reader.cancel().catch(() => undefined);
   }
 }
 
-/** Opens GET /stream once; rejects with the server's refusal as an IpcError. */
+/** Opens GET /stream once, ended by `signal`; rejects with the server's refusal as an IpcError. */
 async function open(
   o: HttpClientOptions,
   r: StreamOpen,
   key: KeyObject | undefined,
   lastEventId: string | undefined,
+  signal: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const target = targetOf(ROUTES.stream, { channel: r.channels.join(","), agent: r.agent });
   const headers: Record<string, string> = { accept: "text/event-stream" };
@@ -80,7 +83,7 @@ async function open(
   if (key) Object.assign(headers, requestProofHeaders(key, r.agent, "GET", target, ""));
   let res: Response;
   try {
-    res = await fetch(o.baseUrl + target, { headers, signal: r.signal });
+    res = await fetch(o.baseUrl + target, { headers, signal });
   } catch (e) {
     if (r.signal.aborted) throw abortError();
     const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
@@ -119,8 +122,12 @@ export async function* openEventStream(
   let attempt = 0;
   while (!r.signal.aborted) {
     let failure: IpcError | undefined;
+    // One per connection, so a consumer that stops early closes it at once (see sseEvents' finally).
+    const close = new AbortController();
+    const stop = () => close.abort();
+    r.signal.addEventListener("abort", stop, { once: true });
     try {
-      const body = await open(o, r, key, lastEventId);
+      const body = await open(o, r, key, lastEventId, close.signal);
       attempt = 0;
       for await (const e of sseEvents(body, lastEventId)) {
         if (e.event === "error") {
@@ -140,6 +147,9 @@ export async function* openEventStream(
       if (r.signal.aborted) return;
       if (!isPassingFailure(e) && !isDropped(e)) throw e;
       failure = e instanceof IpcError ? e : undefined;
+    } finally {
+      r.signal.removeEventListener("abort", stop);
+      close.abort();
     }
     if (r.signal.aborted) return;
     attempt++;

@@ -114,3 +114,23 @@ describe("idle keep-alive connections", () => {
     socket.destroy();
   });
 });
+
+describe("closing with a connection that never sent a request", () => {
+  it("does not wait for the headers timeout (undici opens such spares after an aborted stream)", async () => {
+    const t = tempDir();
+    const config = testConfig(t.dbPath);
+    const q = createQueue({ ...queueOptionsOf(config), store: createSqliteStore({ path: t.dbPath }) });
+    const app = createHttpServer({ queue: q, config, logLevel: "silent" });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as { port: number };
+    const silent = connect(port, "127.0.0.1");
+    await new Promise((r) => silent.once("connect", r));
+    const ended = new Promise((r) => silent.once("close", r));
+    const started = Date.now();
+    await app.close();
+    await ended;
+    assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+    await q.close();
+    t.cleanup();
+  });
+});
