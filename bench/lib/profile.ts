@@ -99,7 +99,10 @@ export function summarizeProfileDir(dir: string, top = 15): ProfileSummary | und
   } catch {
     return undefined;
   }
-  const last = files.sort().pop();
+  // CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile: thread 0 is the main thread; worker threads (the
+  // WAL checkpointer) write their own profiles beside it.
+  const main = files.filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  const last = (main.length > 0 ? main : files).sort().pop();
   return last ? summarizeProfile(join(dir, last), top) : undefined;
 }
 
