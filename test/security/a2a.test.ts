@@ -92,7 +92,7 @@ describe("A2A attacks in secure mode (bearer tokens)", () => {
   const API_KEY = "k".repeat(32);
   before(async () => {
     s = await secureServer({ agents: [], env: { IPC_API_KEY: API_KEY } });
-    for (const name of ["bob", "ci", "mallory"]) await s.register(name);
+    for (const name of ["bob", "ci", "mallory", "waiter"]) await s.register(name);
     ciToken = (await s.queue.issueToken(LOCAL, { agent: "ci" })).token;
   });
   after(() => s.close());
@@ -165,6 +165,40 @@ describe("A2A attacks in secure mode (bearer tokens)", () => {
     await s.queue.revokeToken(LOCAL, t.id);
     await refused(await send(t.token), 401, /was revoked/);
     await refused(await send(await addExpiredToken(s.db, "ci", "fedcba9876543210")), 401, /expired at/);
+  });
+
+  it("a token revoked while its SendMessage waits gets no reply, and its stream ends with the refusal", async () => {
+    // An agent of its own: bob's replies to an agent finish its oldest open task first.
+    for (const method of ["SendMessage", "SendStreamingMessage"]) {
+      const t = await s.queue.issueToken(LOCAL, { agent: "waiter" });
+      const before = await bobsInbox();
+      const answer = s.app.inject({
+        method: "POST",
+        url: "/a2a",
+        headers: {
+          "content-type": "application/json",
+          "a2a-version": "1.0",
+          authorization: `Bearer ${t.token}`,
+        },
+        payload: JSON.stringify({ jsonrpc: "2.0", id: 9, method, params: { message: message() } }),
+      });
+      for (let i = 0; i < 500 && (await bobsInbox()) === before; i++)
+        await new Promise((ok) => setTimeout(ok, 10));
+      assert.equal(await bobsInbox(), before + 1, "the message reached bob");
+      await s.queue.revokeToken(LOCAL, t.id);
+      assert.equal((await s.send("bob", "@waiter", `the secret answer (${method})`)).statusCode, 200);
+      const r = await answer;
+      assert.doesNotMatch(r.body, /the secret answer/, method);
+      if (method === "SendMessage") {
+        assert.equal(r.statusCode, 401, r.body);
+        assert.match(r.json().error.message, /was revoked/);
+      } else {
+        const frames = r.body.split("\n\n").filter((f) => f.startsWith("data: "));
+        assert.equal(frames.length, 2, r.body);
+        assert.ok(JSON.parse(frames[0]?.slice(6) ?? "{}").result.task, "the task first");
+        assert.match(JSON.parse(frames[1]?.slice(6) ?? "{}").error.message, /was revoked/);
+      }
+    }
   });
 
   it("a token's agent denied writing to the inbox is refused 403", async () => {

@@ -104,8 +104,8 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
       const { id = null, method, params } = parsed.data;
       try {
         checkVersion(request);
-        const { caller } = await tokenCallerOf(request, queue);
-        if (method === "SendStreamingMessage") return await stream(request, reply, id, caller, params);
+        const { caller, token } = await tokenCallerOf(request, queue);
+        if (method === "SendStreamingMessage") return await stream(request, reply, id, caller, params, token);
         const controller = polls.open(request.ip);
         const onClose = (): void => controller.abort();
         request.raw.socket?.once("close", onClose);
@@ -114,6 +114,8 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
             blockingMs,
             signal: controller.signal,
           });
+          // A blocking SendMessage may have waited long: a token revoked or expired meanwhile gets no reply.
+          if (token !== undefined) await queue.authenticateToken(token);
           return { jsonrpc: "2.0", id, result };
         } finally {
           request.raw.socket?.off("close", onClose);
@@ -125,12 +127,23 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
     },
   );
 
+  /** The JSON-RPC error of a token that no longer authenticates, or undefined while it does. */
+  async function refusalOf(token: string): Promise<RpcError | undefined> {
+    try {
+      await queue.authenticateToken(token);
+      return undefined;
+    } catch (e) {
+      return rpcErrorOf(e);
+    }
+  }
+
   async function stream(
     request: FastifyRequest,
     reply: FastifyReply,
     id: Id,
     caller: Caller,
     params: unknown,
+    token: string | undefined,
   ): Promise<unknown> {
     // Checked and sent before the stream opens, so a refusal is still an ordinary JSON-RPC answer.
     const entry = await bridge.send(caller, sendRequestOf(params));
@@ -171,6 +184,12 @@ export function registerA2aRoute(app: FastifyInstance, ctx: A2aRouteContext): vo
           });
           wake = undefined;
           continue;
+        }
+        // Each event is checked against the token again: once revoked or expired, the stream ends with the refusal.
+        const refusal = token === undefined ? undefined : await refusalOf(token);
+        if (refusal) {
+          res.write(`data: ${JSON.stringify({ jsonrpc: "2.0", id, error: refusal })}\n\n`);
+          break;
         }
         if (!res.write(frame(ev))) await drained(res);
       }
