@@ -6,11 +6,18 @@ import { IpcError } from "./core/errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
 import type { RetentionPolicy } from "./core/maintenance.js";
 import type { QueueOptions } from "./core/queue.js";
+import { isPostgresUrl, type StoreConfig, storeLabel } from "./store/open.js";
 
 /** Everything a face needs to start. */
 export interface Config {
-  /** SQLite file. Flag --db, env IPC_DB_PATH, default $XDG_DATA_HOME/el-ipc/ipc.db (~/.local/share/el-ipc/ipc.db). */
-  dbPath: string;
+  /**
+   * Where the queue is stored. Flag --db, env IPC_DB_URL, then IPC_DB_PATH: a postgres:// URL selects
+   * PostgreSQL (pool size env IPC_DB_POOL, default 10), anything else is a SQLite file (sync env
+   * IPC_SYNC); default SQLite at $XDG_DATA_HOME/el-ipc/ipc.db (~/.local/share/el-ipc/ipc.db).
+   */
+  store: StoreConfig;
+  /** The store's location for messages and logs (a path, or the URL without its password). */
+  database: string;
   /** HTTP port. Flag/argument, env IPC_PORT, default 9876. */
   port: number;
   /** Address the server binds. Flag --host, env IPC_HOST, default 127.0.0.1. */
@@ -24,8 +31,6 @@ export interface Config {
   mcpOrigins: string[];
   /** Server to use instead of the local database (remote mode). Flag --server, env IPC_URL. */
   serverUrl: string | undefined;
-  /** "full" fsyncs every commit; "normal" (default) survives process crashes. Env IPC_SYNC. */
-  sync: "normal" | "full";
   /** Agent card fields. Env IPC_AGENT_NAME, IPC_AGENT_DESC, IPC_AGENT_URL. */
   card: { name?: string; description?: string; url?: string };
   /** Private key file the server signs the agent card with (an operator's). Env IPC_CARD_KEY; default unsigned. */
@@ -184,8 +189,17 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
   if (server !== undefined && server !== "" && !/^https?:\/\/[^\s]+$/.test(server)) {
     throw new IpcError("invalid_argument", `server URL must start with http:// or https://, got '${server}'`);
   }
+  const where = flags.db || env.IPC_DB_URL || env.IPC_DB_PATH || defaultDbPath(env);
+  const store: StoreConfig = isPostgresUrl(where)
+    ? {
+        kind: "postgres",
+        url: where,
+        pool: Math.max(1, positiveInt("IPC_DB_POOL", env.IPC_DB_POOL, 10, 1000)),
+      }
+    : { kind: "sqlite", path: where, sync };
   return {
-    dbPath: flags.db || env.IPC_DB_PATH || defaultDbPath(env),
+    store,
+    database: storeLabel(store),
     port: positiveInt("port", flags.port ?? env.IPC_PORT, 9876, 65535),
     host: flags.host || env.IPC_HOST || "127.0.0.1",
     apiKey: env.IPC_API_KEY ?? "",
@@ -194,7 +208,6 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
       .map((o) => o.trim().replace(/\/+$/, ""))
       .filter((o) => o !== ""),
     serverUrl: server ? server.replace(/\/+$/, "") : undefined,
-    sync,
     card: {
       ...(env.IPC_AGENT_NAME ? { name: env.IPC_AGENT_NAME } : {}),
       ...(env.IPC_AGENT_DESC ? { description: env.IPC_AGENT_DESC } : {}),

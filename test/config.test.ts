@@ -56,10 +56,46 @@ describe("IPC_RETENTION", () => {
 });
 
 describe("IPC_SYNC", () => {
+  const syncOf = (env: NodeJS.ProcessEnv): string | undefined => {
+    const s = resolveConfig({}, env).store;
+    return s.kind === "sqlite" ? s.sync : undefined;
+  };
   it("is normal by default, full when asked, and nothing else", () => {
-    assert.equal(resolveConfig({}, {}).sync, "normal");
-    assert.equal(resolveConfig({}, { IPC_SYNC: "FULL" }).sync, "full");
-    assert.equal(resolveConfig({}, { IPC_SYNC: "normal" }).sync, "normal");
+    assert.equal(syncOf({}), "normal");
+    assert.equal(syncOf({ IPC_SYNC: "FULL" }), "full");
+    assert.equal(syncOf({ IPC_SYNC: "normal" }), "normal");
     assert.throws(() => resolveConfig({}, { IPC_SYNC: "off" }), /IPC_SYNC must be 'normal' or 'full'/);
+  });
+});
+
+describe("store selection", () => {
+  it("keeps SQLite for a path, from --db, IPC_DB_URL or IPC_DB_PATH, in that order", () => {
+    assert.deepEqual(resolveConfig({ db: "/x/a.db" }, { IPC_DB_PATH: "/y/b.db" }).store, {
+      kind: "sqlite",
+      path: "/x/a.db",
+      sync: "normal",
+    });
+    assert.deepEqual(resolveConfig({}, { IPC_DB_PATH: "/y/b.db" }).store, {
+      kind: "sqlite",
+      path: "/y/b.db",
+      sync: "normal",
+    });
+    assert.equal(resolveConfig({}, { IPC_DB_URL: "/z/c.db", IPC_DB_PATH: "/y/b.db" }).database, "/z/c.db");
+  });
+
+  it("selects PostgreSQL for a postgres:// URL, with a pool size, and hides the password in the label", () => {
+    const c = resolveConfig({}, { IPC_DB_URL: "postgresql://u:secret@db:5432/q", IPC_DB_POOL: "4" });
+    assert.deepEqual(c.store, { kind: "postgres", url: "postgresql://u:secret@db:5432/q", pool: 4 });
+    assert.equal(c.database, "postgresql://u:***@db:5432/q");
+    assert.equal(resolveConfig({ db: "postgres://db/q" }, {}).store.kind, "postgres");
+    assert.deepEqual(resolveConfig({ db: "postgres://db/q" }, {}).store, {
+      kind: "postgres",
+      url: "postgres://db/q",
+      pool: 10,
+    });
+    assert.throws(
+      () => resolveConfig({}, { IPC_DB_URL: "postgres://db/q", IPC_DB_POOL: "x" }),
+      /IPC_DB_POOL/,
+    );
   });
 });

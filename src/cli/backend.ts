@@ -40,28 +40,26 @@ export async function openLocalQueue(config: Config, command: string) {
   return openDatabaseQueue(config);
 }
 
-/** Opens config.dbPath as a queue; says so on stderr when that creates a new database (a typo'd path shows). */
+/** Opens config.store as a queue; says so on stderr when that creates a new database (a typo'd path shows). */
 async function openDatabaseQueue(config: Config) {
-  const [{ createSqliteStore }, { createQueue }, { LOCAL_SOURCE }] = await Promise.all([
-    import("../store/sqlite/index.js"),
+  const [{ openStore, storeExists }, { createQueue }, { LOCAL_SOURCE }] = await Promise.all([
+    import("../store/open.js"),
     import("../core/queue.js"),
     import("../core/security-budget.js"),
   ]);
-  const isNew = config.dbPath !== ":memory:" && !existsSync(config.dbPath);
+  const isNew = !storeExists(config.store);
   // Operator actions and refusals made here are written to _security like those over HTTP (local
   // callers share one budget), so operators see what happened on the database whichever face did it.
   const queue = createQueue({
     ...queueOptionsOf(config),
-    store: createSqliteStore({
-      path: config.dbPath,
-      sync: config.sync,
+    store: await openStore(config.store, {
       onWarning: (m) => process.stderr.write(`el-ipc: warning: ${m}\n`),
     }),
   });
   // Events made here say so: `remote: "local"` (the CLI's one shared budget) instead of an address.
   queue.setSecuritySource(() => LOCAL_SOURCE);
-  if (isNew && existsSync(config.dbPath)) {
-    process.stderr.write(`el-ipc: created a new database at ${config.dbPath}\n`);
+  if (isNew && storeExists(config.store)) {
+    process.stderr.write(`el-ipc: created a new database at ${config.database}\n`);
   }
   const hint = adoptionHint(config, process.env);
   if (hint) process.stderr.write(`el-ipc: ${hint}\n`);
@@ -80,13 +78,20 @@ export function adoptionHint(
   env: NodeJS.ProcessEnv,
   referencePath = REFERENCE_DB_PATH,
 ): string | undefined {
-  if (env.IPC_DB_PATH || config.dbPath !== defaultDbPath(env) || !existsSync(referencePath)) return undefined;
-  const marker = join(dirname(config.dbPath), ".reference-db-hint-shown");
+  if (
+    env.IPC_DB_PATH ||
+    env.IPC_DB_URL ||
+    config.database !== defaultDbPath(env) ||
+    !existsSync(referencePath)
+  ) {
+    return undefined;
+  }
+  const marker = join(dirname(config.database), ".reference-db-hint-shown");
   if (existsSync(marker)) return undefined;
   try {
     writeFileSync(marker, `${referencePath}\n`, { mode: 0o600, flag: "wx" });
   } catch {
     return undefined; // Shown by another process just now, or the folder is not writable: stay quiet.
   }
-  return `the reference's database ${referencePath} exists, but el-ipc uses ${config.dbPath}; to adopt its messages and agents: el-ipc import ${referencePath} (shown once)`;
+  return `the reference's database ${referencePath} exists, but el-ipc uses ${config.database}; to adopt its messages and agents: el-ipc import ${referencePath} (shown once)`;
 }

@@ -44,8 +44,8 @@ export interface ServerMetrics {
 
 /** Options of createServerMetrics: what is read at each scrape. */
 export interface ServerMetricsOptions {
-  /** The database file; its size and its -wal file's are read. */
-  dbPath: string;
+  /** The SQLite database file, whose size and its -wal file's are read; undefined for a server database. */
+  dbPath: string | undefined;
   /** Reads and streams parked now (Queue.waiting). */
   waiting: () => number;
   /** Whether an operator exists (Queue.isSecure). */
@@ -170,6 +170,7 @@ export function createServerMetrics(o: ServerMetricsOptions): ServerMetrics {
     labelNames: ["file"],
     registers: [registry],
     collect() {
+      if (o.dbPath === undefined) return;
       this.set({ file: "main" }, fileBytes(o.dbPath));
       this.set({ file: "wal" }, fileBytes(`${o.dbPath}-wal`));
     },

@@ -7,7 +7,7 @@ import { type Config, queueOptionsOf } from "../config.js";
 import { IpcError } from "../core/errors.js";
 import { MAINTENANCE_INTERVAL_MS } from "../core/maintenance.js";
 import { createQueue, type Queue } from "../core/queue.js";
-import { createSqliteStore } from "../store/sqlite/index.js";
+import { openStore } from "../store/open.js";
 import { type DeliveryTimings, type Dispatcher, startDispatcher } from "../webhooks/dispatcher.js";
 import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js";
 import { requireBearer } from "./auth.js";
@@ -292,7 +292,7 @@ export interface StartHttpServerOptions {
 }
 
 /**
- * Opens the SQLite store at config.dbPath, creates the queue and listens on config.host:config.port
+ * Opens the store config.store names, creates the queue and listens on config.host:config.port
  * (port 0 picks a free one). Signal handling is the caller's; call close() on SIGTERM/SIGINT.
  */
 export async function startHttpServer(
@@ -305,16 +305,14 @@ export async function startHttpServer(
     opts.metrics === false
       ? undefined
       : (await import("./metrics.js")).createServerMetrics({
-          dbPath: config.dbPath,
+          dbPath: config.store.kind === "sqlite" ? config.store.path : undefined,
           waiting: () => queue?.waiting() ?? 0,
           isSecure: async () => (await queue?.isSecure()) ?? false,
         });
-  const store = createSqliteStore({
-    path: config.dbPath,
-    sync: config.sync,
+  const store = await openStore(config.store, {
     onWarning: (m) => warnings.push(m),
     // Checkpoints would otherwise stop every request while they copy the WAL and fsync.
-    backgroundCheckpoints: true,
+    serving: true,
     ...(metrics ? { onCommit: (channels, calls) => metrics.commit(channels, calls) } : {}),
   });
   try {

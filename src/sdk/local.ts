@@ -120,25 +120,25 @@ async function* localStream(
 
 /** Options of openDatabase. */
 export interface DatabaseOptions {
-  /** The SQLite file (created when missing). */
+  /** The SQLite file (created when missing), or a postgres:// URL. */
   path: string;
   /** Environment the queue's settings come from (IPC_RETENTION, limits, …). Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
-/** Opens the SQLite database at `o.path` as a queue, with the settings resolveConfig takes from `o.env`. */
+/** Opens the database at `o.path` as a queue, with the settings resolveConfig takes from `o.env`. */
 export async function openDatabase(o: DatabaseOptions): Promise<Queue> {
-  const [{ resolveConfig, queueOptionsOf }, { createSqliteStore }, { createQueue }, { LOCAL_SOURCE }] =
+  const [{ resolveConfig, queueOptionsOf }, { openStore }, { createQueue }, { LOCAL_SOURCE }] =
     await Promise.all([
       import("../config.js"),
-      import("../store/sqlite/index.js"),
+      import("../store/open.js"),
       import("../core/queue.js"),
       import("../core/security-budget.js"),
     ]);
   const config = resolveConfig({ db: o.path }, o.env ?? process.env);
   const queue = createQueue({
     ...queueOptionsOf(config),
-    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
+    store: await openStore(config.store),
   });
   // Actions taken here are recorded in _security as the CLI's are: from "local", one shared budget.
   queue.setSecuritySource(() => LOCAL_SOURCE);

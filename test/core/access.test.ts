@@ -7,9 +7,8 @@ import { checkPattern, decide } from "../../src/core/access.js";
 import { ANONYMOUS } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { AccessRule } from "../../src/store/types.js";
-import { makeTempDir, type TempDir } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 const rule = (
   pattern: string,
@@ -65,15 +64,15 @@ describe("checkPattern", () => {
 });
 
 describe("fixed rules in open mode", () => {
-  let tmp: TempDir;
+  let tmp: TestStore;
   let q: Queue;
-  beforeEach(() => {
-    tmp = makeTempDir();
-    q = createQueue({ store: createSqliteStore({ path: tmp.path("ipc.db") }) });
+  beforeEach(async () => {
+    tmp = await makeTestStore();
+    q = createQueue({ store: await tmp.open() });
   });
   afterEach(async () => {
     await q.close();
-    tmp.cleanup();
+    await tmp.cleanup();
   });
 
   it("refuses sends to _security and reads of it and of others' inboxes", async () => {

@@ -22,8 +22,8 @@ import {
   rotationFromWire,
 } from "../../src/core/wire.js";
 import { generateKeyPair, parsePrivateKey } from "../../src/crypto/keys.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import { createManualClock, type ManualClock, makeTempDir, type TempDir } from "../helpers/fixtures.js";
+import { createManualClock, type ManualClock } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 const fails = (code: string, message?: RegExp) => (e: unknown) => {
   assert.ok(e instanceof IpcError, `expected IpcError ${code}, got ${String(e)}`);
@@ -33,18 +33,18 @@ const fails = (code: string, message?: RegExp) => (e: unknown) => {
 };
 
 interface Ctx {
-  tmp: TempDir;
+  tmp: TestStore;
   clock: ManualClock;
   q: Queue;
   events: SecurityEvent[];
 }
 
-function open(): Ctx {
-  const tmp = makeTempDir();
+async function open(): Promise<Ctx> {
+  const tmp = await makeTestStore();
   const clock = createManualClock();
   const events: SecurityEvent[] = [];
   const q = createQueue({
-    store: createSqliteStore({ path: tmp.path("ipc.db") }),
+    store: await tmp.open(),
     clock: clock.now,
     onSecurityEvent: (e) => events.push(e),
   });
@@ -53,13 +53,13 @@ function open(): Ctx {
 
 async function shut(c: Ctx): Promise<void> {
   await c.q.close();
-  c.tmp.cleanup();
+  await c.tmp.cleanup();
 }
 
 describe("operator views in open mode", () => {
   let c: Ctx;
-  beforeEach(() => {
-    c = open();
+  beforeEach(async () => {
+    c = await open();
   });
   afterEach(() => shut(c));
 
@@ -112,7 +112,7 @@ describe("operator views in secure mode", () => {
   let heraldOld: string;
   let heraldNew: string;
   beforeEach(async () => {
-    c = open();
+    c = await open();
     opKey = parsePrivateKey((await c.q.seed(LOCAL, "op-main")).privateKey);
     heraldOld = await register("herald");
     await register("bob");

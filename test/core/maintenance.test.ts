@@ -6,14 +6,14 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { ANONYMOUS } from "../../src/core/caller.js";
 import type { RetentionPolicy } from "../../src/core/maintenance.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { PruneOptions, Store } from "../../src/store/types.js";
-import { createManualClock, type ManualClock, makeTempDir, type TempDir } from "../helpers/fixtures.js";
+import { createManualClock, type ManualClock } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 const DAY = 86_400_000;
 
 interface Ctx {
-  tmp: TempDir;
+  tmp: TestStore;
   store: Store;
   clock: ManualClock;
   q: Queue;
@@ -23,9 +23,9 @@ interface Ctx {
   failNextPrune(): void;
 }
 
-function open(retention?: RetentionPolicy): Ctx {
-  const tmp = makeTempDir();
-  const real = createSqliteStore({ path: tmp.path("ipc.db") });
+async function open(retention?: RetentionPolicy): Promise<Ctx> {
+  const tmp = await makeTestStore();
+  const real = await tmp.open();
   const calls: Ctx["calls"] = { prune: [], pruneExpired: [] };
   let fail = false;
   const store: Store = {
@@ -67,12 +67,12 @@ describe("queue maintenance", () => {
   let c: Ctx;
   afterEach(async () => {
     await c.q.close();
-    c.tmp.cleanup();
+    await c.tmp.cleanup();
   });
 
   describe("with retention age=7d,count=3", () => {
-    beforeEach(() => {
-      c = open({ maxAgeMs: 7 * DAY, keepPerChannel: 3 });
+    beforeEach(async () => {
+      c = await open({ maxAgeMs: 7 * DAY, keepPerChannel: 3 });
     });
 
     it("drops messages older than the age and keeps the newest per channel", async () => {
@@ -139,7 +139,7 @@ describe("queue maintenance", () => {
   });
 
   it("without retention keeps every message but still forgets expired proofs", async () => {
-    c = open();
+    c = await open();
     await c.q.send({ channel: "general", sender: "alice", content: "old" });
     c.clock.advance(1000 * DAY);
     assert.deepEqual(await c.q.maintain(), { pruned: 0 });

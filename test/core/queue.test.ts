@@ -19,15 +19,9 @@ import {
   sha256Hex,
   signBytes,
 } from "../../src/crypto/keys.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/types.js";
-import {
-  createManualClock,
-  type ManualClock,
-  makeTempDir,
-  type TempDir,
-  within,
-} from "../helpers/fixtures.js";
+import { createManualClock, type ManualClock, within } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 const MINUTE = 60_000;
 
@@ -46,22 +40,22 @@ async function parked(q: Queue, n = 1): Promise<void> {
 }
 
 interface Ctx {
-  tmp: TempDir;
+  tmp: TestStore;
   store: Store;
   clock: ManualClock;
   q: Queue;
 }
 
 async function open(options: Partial<QueueOptions> = {}): Promise<Ctx> {
-  const tmp = makeTempDir();
-  const store = createSqliteStore({ path: tmp.path("ipc.db") });
+  const tmp = await makeTestStore();
+  const store = await tmp.open();
   const clock = createManualClock();
   return { tmp, store, clock, q: createQueue({ store, clock: clock.now, ...options }) };
 }
 
 async function shut(c: Ctx): Promise<void> {
   await c.q.close();
-  c.tmp.cleanup();
+  await c.tmp.cleanup();
 }
 
 const watermark = async (c: Ctx, agent: string, channel: string): Promise<number> =>
@@ -218,8 +212,12 @@ describe("queue in open mode", () => {
     );
   });
 
-  it("wakes a waiting read when another process sends on the same database", async () => {
-    const otherStore = createSqliteStore({ path: c.tmp.path("ipc.db") });
+  it("wakes a waiting read when another process sends on the same database", async (t) => {
+    if (!c.tmp.shared) {
+      t.skip(`the ${c.tmp.kind} store has no second process to send from`);
+      return;
+    }
+    const otherStore = await c.tmp.open();
     const other = createQueue({ store: otherStore, clock: c.clock.now });
     try {
       const waiting = read("bob", ["general"], { wait: true });

@@ -3,12 +3,12 @@
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { createSecurityLog, type SecurityEvent, type SecurityLog } from "../../src/core/security-log.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/types.js";
-import { createManualClock, type ManualClock, makeTempDir, type TempDir } from "../helpers/fixtures.js";
+import { createManualClock, type ManualClock } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 describe("security log", () => {
-  let tmp: TempDir;
+  let tmp: TestStore;
   let store: Store;
   let clock: ManualClock;
   let secure: boolean;
@@ -22,9 +22,9 @@ describe("security log", () => {
       return JSON.parse(m.content) as SecurityEvent;
     });
 
-  beforeEach(() => {
-    tmp = makeTempDir();
-    store = createSqliteStore({ path: tmp.path("ipc.db") });
+  beforeEach(async () => {
+    tmp = await makeTestStore();
+    store = await tmp.open();
     clock = createManualClock();
     secure = true;
     woken = [];
@@ -41,7 +41,7 @@ describe("security log", () => {
   });
   afterEach(async () => {
     await store.close();
-    tmp.cleanup();
+    await tmp.cleanup();
   });
 
   it("hands every event to listeners and writes it to _security with the time", async () => {

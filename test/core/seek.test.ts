@@ -7,13 +7,13 @@ import { ANONYMOUS, LOCAL } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { SecurityEvent } from "../../src/core/security-log.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import { makeTempDir, type TempDir, within } from "../helpers/fixtures.js";
+import { within } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 const invalid = (e: unknown) => e instanceof IpcError && e.code === "invalid_argument";
 
 describe("seek (core)", () => {
-  let tmp: TempDir;
+  let tmp: TestStore;
   let q: Queue;
   let events: SecurityEvent[];
   let ids: number[];
@@ -21,10 +21,10 @@ describe("seek (core)", () => {
     (await q.read(ANONYMOUS, { channels: ["plan"], agent })).map((m) => m.content);
 
   beforeEach(async () => {
-    tmp = makeTempDir();
+    tmp = await makeTestStore();
     events = [];
     q = createQueue({
-      store: createSqliteStore({ path: tmp.path("ipc.db") }),
+      store: await tmp.open(),
       onSecurityEvent: (e) => events.push(e),
     });
     ids = [];
@@ -35,7 +35,7 @@ describe("seek (core)", () => {
   });
   afterEach(async () => {
     await q.close();
-    tmp.cleanup();
+    await tmp.cleanup();
   });
 
   it("moves back to re-read, to the start, and to the end", async () => {

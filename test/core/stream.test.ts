@@ -7,19 +7,19 @@ import { ANONYMOUS } from "../../src/core/caller.js";
 import { IpcError } from "../../src/core/errors.js";
 import { createQueue, type Queue } from "../../src/core/queue.js";
 import type { Delivered } from "../../src/core/types.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/types.js";
-import { makeTempDir, type TempDir, within } from "../helpers/fixtures.js";
+import { within } from "../helpers/fixtures.js";
+import { makeTestStore, type TestStore } from "../helpers/store.js";
 
 describe("queue.stream", () => {
-  let tmp: TempDir;
+  let tmp: TestStore;
   let store: Store;
   let q: Queue;
   let ac: AbortController;
   let reads: number;
-  beforeEach(() => {
-    tmp = makeTempDir();
-    const real = createSqliteStore({ path: tmp.path("ipc.db") });
+  beforeEach(async () => {
+    tmp = await makeTestStore();
+    const real = await tmp.open();
     reads = 0;
     store = {
       ...real,
@@ -34,7 +34,7 @@ describe("queue.stream", () => {
   afterEach(async () => {
     ac.abort();
     await q.close();
-    tmp.cleanup();
+    await tmp.cleanup();
   });
 
   const send = async (channel: string, content: string) =>

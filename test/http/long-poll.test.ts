@@ -4,7 +4,6 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createQueue } from "../../src/core/queue.js";
 import type { Delivered } from "../../src/core/types.js";
-import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import { type ListeningServer, listeningServer, postJson, until } from "../helpers/http.js";
 
 describe("HTTP long-poll (real server)", () => {
@@ -79,10 +78,14 @@ describe("HTTP long-poll (real server)", () => {
     assert.equal(((await res.json()) as Delivered[]).length, 1);
   });
 
-  it("is woken by a message another process writes to the same database", async () => {
+  it("is woken by a message another process writes to the same database", async (t) => {
+    if (!s.testStore.shared) {
+      t.skip(`the ${s.testStore.kind} store has no second process to write from`);
+      return;
+    }
     const poll = fetch(`${s.url}/messages?channel=xproc&agent=bob&wait=true&timeout=20`);
     assert.ok(await until(() => s.queue.waiting() === 1), "the long-poll is parked");
-    const other = createQueue({ store: createSqliteStore({ path: s.dbPath }) });
+    const other = createQueue({ store: await s.testStore.open() });
     try {
       const t0 = Date.now();
       const { id } = await other.send({ channel: "xproc", sender: "cli", content: "from another process" });

@@ -114,7 +114,7 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
   const events: SecurityEvent[] = [];
   const queue = createQueue({
     ...queueOptionsOf(config),
-    store: createSqliteStore({ path: config.dbPath, sync: config.sync }),
+    store: createSqliteStore({ path: t.dbPath }),
     onSecurityEvent: (e) => events.push(e),
   });
   // Seeded before the server is ready, so the server starts in secure mode.
@@ -127,7 +127,7 @@ export async function secureServer(o: SecureServerOptions = {}): Promise<SecureS
     logger: recordingLogger(logs),
     ...(o.timeouts ? { timeouts: o.timeouts } : {}),
   });
-  const db = createSqliteStore({ path: config.dbPath });
+  const db = createSqliteStore({ path: t.dbPath });
   let url = "";
   if (o.listen) url = await app.listen({ host: "127.0.0.1", port: 0 });
   else await app.ready();

@@ -16,7 +16,9 @@ describe("IPC_SYNC and PRAGMA synchronous", () => {
   ] as const) {
     it(`${JSON.stringify(env)} opens the database with synchronous = ${expected}`, () => {
       const config = resolveConfig({ db: tmp.path(`sync-${expected}-${Object.keys(env).length}.db`) }, env);
-      const db = openDatabase(config.dbPath, config.sync);
+      assert.equal(config.store.kind, "sqlite");
+      if (config.store.kind !== "sqlite") return;
+      const db = openDatabase(config.store.path, config.store.sync);
       try {
         assert.equal(db.pragma("synchronous", { simple: true }), expected);
         assert.equal(db.pragma("journal_mode", { simple: true }), "wal");

@@ -2,11 +2,11 @@
 // CLI), peeks at the agent's unread messages and prints the harness's JSON with one line of context, only
 // for messages it has not announced in this session before. Never moves a watermark, never blocks the
 // prompt: any failure is one line on stderr and exit 1, which every harness treats as a non-blocking error.
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defaultDbPath } from "../../config.js";
 import { IpcError } from "../../core/errors.js";
 import { parseChannelList } from "../../core/limits.js";
+import { storeExists } from "../../store/open.js";
 import { type HookEvent, hookEvent, hookOutput, sessionOf } from "../agents/hook-events.js";
 import { readHookInput } from "../agents/hook-input.js";
 import { reminder } from "../agents/hook-reminder.js";
@@ -74,8 +74,8 @@ async function remind(kind: string, eventName: string, opts: HookOptions, global
   const input = await readHookInput();
   const config = configOf(globals);
   // A database that does not exist yet holds nothing unread; the hook does not create one.
-  if (!config.serverUrl && !existsSync(config.dbPath)) return print(event, undefined);
-  const where = config.serverUrl ?? config.dbPath;
+  if (!config.serverUrl && !storeExists(config.store)) return print(event, undefined);
+  const where = config.serverUrl ?? config.database;
   const statePath = join(dirname(defaultDbPath(process.env)), "hook-state.json");
   const state = openHookState(statePath, [kind, agent, where, sessionOf(input) ?? ""], nowSeconds());
   const signal = AbortSignal.timeout(HOOK_TIMEOUT_MS);

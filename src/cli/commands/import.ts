@@ -22,7 +22,7 @@ export async function run(path: string, _opts: unknown, globals: GlobalOptions) 
       `import works only on a local database, but a server is configured (${config.serverUrl}, from IPC_URL or --server): run it without IPC_URL`,
     );
   }
-  const { importDatabase } = await import("../../store/sqlite/import.js");
-  const r = importDatabase(path, config.dbPath, config.sync);
-  await printJson({ ok: true, from: path, into: config.dbPath, messages: r.messages, agents: r.agents });
+  const { importDatabase } = await import("../../store/import.js");
+  const r = await importDatabase(path, config.store);
+  await printJson({ ok: true, from: path, into: config.database, messages: r.messages, agents: r.agents });
 }

@@ -56,7 +56,7 @@ export async function run(opts: McpOptions, globals: GlobalOptions) {
     backend,
     agent,
     ...(key ? { key } : {}),
-    where: config.serverUrl ?? config.dbPath,
+    where: config.serverUrl ?? config.database,
   });
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());

@@ -1,6 +1,6 @@
 // `el-ipc serve [port]`: run the HTTP server on the local database. The HTTP framework is loaded here only.
-import { existsSync } from "node:fs";
 import { IpcError } from "../../core/errors.js";
+import { storeExists } from "../../store/open.js";
 import type { CommandSpec } from "../command.js";
 import { configOf, type GlobalOptions } from "../context.js";
 
@@ -85,7 +85,7 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-  const isNew = !existsSync(config.dbPath);
+  const isNew = !storeExists(config.store);
   const server = await startHttpServer(config, {
     allowOpen: !!opts.allowOpen,
     logger: log,
@@ -93,9 +93,9 @@ export async function run(port: string | undefined, opts: ServeOptions, globals:
     ...(opts.ngrok ? { exposedThrough: "through ngrok" } : {}),
     logRequests: !!opts.logRequests,
   });
-  if (isNew) log.info({ db: config.dbPath }, `created a new database at ${config.dbPath}`);
+  if (isNew) log.info({ db: config.database }, `created a new database at ${config.database}`);
   const secure = await server.queue.isSecure();
-  log.info({ url: server.boundUrl, db: config.dbPath }, `Listening on ${server.boundUrl}`);
+  log.info({ url: server.boundUrl, db: config.database }, `Listening on ${server.boundUrl}`);
   log.info(
     { secure_mode: secure },
     secure

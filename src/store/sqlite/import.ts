@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { IpcError } from "../../core/errors.js";
 import { openDatabase, type SyncMode } from "./open.js";
 
-/** What importDatabase copied. */
+/** What importSqliteDatabase copied. */
 export interface ImportResult {
   messages: number;
   agents: number;
@@ -21,7 +21,7 @@ function counts(db: Database.Database): ImportResult {
 }
 
 /** Copies `source` into `target` (refused when the target holds messages or agents) and migrates it. */
-export function importDatabase(source: string, target: string, sync: SyncMode): ImportResult {
+export function importSqliteDatabase(source: string, target: string, sync: SyncMode): ImportResult {
   if (!existsSync(source)) throw new IpcError("not_found", `no database at ${source}`);
   if (existsSync(target)) {
     const db = openDatabase(target, sync);

@@ -11,7 +11,7 @@ import { createTokenStore } from "./tokens.js";
 import { createViewStore } from "./views.js";
 import { createWebhookMethods } from "./webhooks.js";
 
-export { IDEMPOTENCY_WINDOW_MS } from "./messages.js";
+export { IDEMPOTENCY_WINDOW_MS } from "../shared/idempotency.js";
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {

@@ -3,15 +3,14 @@
 import type Database from "better-sqlite3";
 import { IpcError } from "../../core/errors.js";
 import { messageBytes } from "../../core/limits.js";
-import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Position, Store } from "../types.js";
-import { createBatcher, type Outcome } from "./batcher.js";
+import { createBatcher, type Outcome } from "../shared/batcher.js";
+import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
+import { coalesceReads } from "../shared/read-cache.js";
+import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Store } from "../types.js";
 import { createSummaryKeeper } from "./summary.js";
 
 /** How long after a write the channel summary catches up, in ms. */
 export const SUMMARY_DELAY_MS = 1_000;
-
-/** Idempotency keys are remembered this long (ms). */
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Hears a group commit: `channels` of the messages newly stored, `calls` the append calls it joined. */
 export type CommitListener = (channels: readonly string[], calls: number) => void;
@@ -84,13 +83,6 @@ class CallRefused extends Error {
   constructor(readonly result: AppendResult) {
     super("call refused");
   }
-}
-
-interface PriorSend {
-  id: number;
-  channel: string;
-  content: string;
-  signature: string | null;
 }
 
 interface WatermarkMove {
@@ -171,24 +163,15 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     return out;
   }
 
-  // The proof is consumed before the idempotency key is looked up, so a key reveals an earlier message
-  // only to a request whose own proof is fresh, or to the identical signed body resent after a lost answer.
+  // The proof is consumed before the idempotency key is looked up (shared/idempotency answerRepeat).
   function appendOne(m: NewMessage): AppendResult {
     const fresh = !m.replayGuard || stmt.useProof.run(m.replayGuard.key, m.replayGuard.expiresAt).changes > 0;
-    if (m.idempotencyKey !== undefined) {
-      const prior = stmt.findIdem.get(m.sender, m.idempotencyKey, Math.round(m.timestamp * 1000)) as
-        | PriorSend
-        | undefined;
-      if (prior) {
-        const same = prior.channel === m.channel && prior.content === m.content;
-        if (!fresh)
-          return same && (prior.signature ?? "") === m.signature
-            ? { id: prior.id, duplicate: true }
-            : { replayed: true };
-        return same ? { id: prior.id, duplicate: true } : { conflict: true };
-      }
-    }
-    if (!fresh) return { replayed: true };
+    const prior =
+      m.idempotencyKey === undefined
+        ? undefined
+        : (stmt.findIdem.get(m.sender, m.idempotencyKey, idempotencyNow(m)) as PriorSend | undefined);
+    const repeat = answerRepeat(m, fresh, prior);
+    if (repeat) return repeat;
     const id = Number(
       stmt.insert.run(
         m.channel,
@@ -202,12 +185,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       ).lastInsertRowid,
     );
     if (m.idempotencyKey !== undefined) {
-      stmt.putIdem.run(
-        m.sender,
-        m.idempotencyKey,
-        id,
-        Math.round(m.timestamp * 1000) + IDEMPOTENCY_WINDOW_MS,
-      );
+      stmt.putIdem.run(m.sender, m.idempotencyKey, id, idempotencyExpiry(m));
     }
     return { id, duplicate: false };
   }
@@ -265,7 +243,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     schedule: setImmediate,
     run: (batch) => {
       const out = commitAppends.immediate(batch);
-      readCache.clear();
+      reads.clear();
       scheduleSummary();
       if (o.onCommit) reportCommit(o.onCommit, batch, out);
       return out;
@@ -322,10 +300,13 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
     mapError: o.mapError,
   });
 
-  // Readers woken together ask the same question; it is answered once per turn of the event loop.
-  // The cache is emptied after every commit of this connection and at the end of the turn.
-  const readCache = new Map<string, MessageRecord[]>();
-  const clearReadCache = (): void => readCache.clear();
+  // Identical reads of one turn share one query (shared/read-cache); emptied after every commit here.
+  const reads = coalesceReads(async (after, limit, maxBytes) => {
+    const args: (string | number)[] = [];
+    for (const [channel, id] of after) args.push(channel, id, limit);
+    args.push(limit);
+    return readBounded(readStatement(after.size), args, maxBytes);
+  });
 
   const closedError = (): Promise<never> => Promise.reject(new IpcError("unavailable", "store is closed"));
 
@@ -335,32 +316,7 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       if (messages.length === 0) return Promise.resolve([]);
       return appends.push(messages);
     },
-    async readAfter(positions: Position[], limit: number, maxBytes = Number.POSITIVE_INFINITY) {
-      let args: (string | number)[];
-      let key: string;
-      const only = positions.length === 1 ? positions[0] : undefined;
-      if (only) {
-        // The common case, kept cheap: a fan-out asks it thousands of times in one turn.
-        args = [only.channel, only.after, limit, limit];
-        key = `1\u0000${only.channel}\u0000${only.after}\u0000${limit}\u0000${maxBytes}`;
-      } else {
-        // A channel listed twice is read once, from its lower position, so no message comes back twice.
-        const after = new Map<string, number>();
-        for (const p of positions) after.set(p.channel, Math.min(p.after, after.get(p.channel) ?? p.after));
-        if (after.size === 0) return [];
-        args = [];
-        for (const [channel, id] of after) args.push(channel, id, limit);
-        args.push(limit);
-        key = `${JSON.stringify(args)}\u0000${maxBytes}`;
-      }
-      let rows = readCache.get(key);
-      if (!rows) {
-        rows = readBounded(readStatement((args.length - 1) / 3), args, maxBytes);
-        if (readCache.size === 0) setImmediate(clearReadCache);
-        readCache.set(key, rows);
-      }
-      return rows.slice();
-    },
+    readAfter: reads.readAfter,
     async lastId() {
       return (stmt.lastId.get() as number | null) ?? 0;
     },
