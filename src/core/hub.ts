@@ -1,7 +1,7 @@
 // Waiters indexed by channel: waking a channel costs its own waiters only. Writes by other processes
-// reach the hub through the store's optional watch(); identity and access changes (the store's access
-// version) send proven waiters back to re-check their caller.
-import type { Store } from "../store/types.js";
+// reach the hub through the store's optional subscribe(), which says which channels changed (or asks
+// for a scan); identity and access changes send proven waiters back to re-check their caller.
+import type { Store, StoreChange } from "../store/types.js";
 
 /**
  * How a parked wait ended. "recheck": identities or access changed (revoke, rotate, deny, in any
@@ -36,6 +36,9 @@ export interface Hub {
   close(): void;
 }
 
+/** Hears every change the store reports (the queue drops its caches on them). */
+export type ChangeListener = (change: StoreChange) => void;
+
 interface Waiter {
   channels: string[];
   guarded: boolean;
@@ -43,8 +46,11 @@ interface Waiter {
   finish(reason: WakeReason, at?: number): void;
 }
 
-/** Creates a hub over `store`; it watches the store only while somebody waits. */
-export function createHub(store: Store): Hub {
+/**
+ * Creates a hub over `store`; it listens to the store only while somebody waits, or always when
+ * `onChange` is given (the queue's caches must hear every change).
+ */
+export function createHub(store: Store, onChange?: ChangeListener): Hub {
   const byChannel = new Map<string, Set<Waiter>>();
   const guarded = new Set<Waiter>();
   let count = 0;
@@ -82,18 +88,39 @@ export function createHub(store: Store): Hub {
     }
   }
 
+  function onChangeReported(change: StoreChange): void {
+    onChange?.(change);
+    if (count === 0) return;
+    switch (change.kind) {
+      case "messages":
+        hub.wake(change.channels);
+        break;
+      case "access":
+        hub.recheck();
+        break;
+      case "agents":
+        break;
+      case "scan":
+        void onExternalChange();
+        break;
+      case "resync":
+        for (const set of [...byChannel.values()]) for (const w of [...set]) w.finish("woken");
+        hub.recheck();
+        break;
+    }
+  }
+
   function startWatching(): void {
-    if (unwatch || !store.watch) return;
+    if (unwatch || !store.subscribe) return;
     lastSeen = store.lastId();
     lastSeen.catch(() => undefined);
     lastAccess = store.accessVersion();
     lastAccess.catch(() => undefined);
-    unwatch = store.watch(() => {
-      void onExternalChange();
-    });
+    unwatch = store.subscribe(onChangeReported);
   }
 
   function stopWatching(): void {
+    if (onChange) return;
     unwatch?.();
     unwatch = undefined;
     lastSeen = undefined;
@@ -110,6 +137,7 @@ export function createHub(store: Store): Hub {
     if (count === 0) stopWatching();
   }
 
+  if (onChange) startWatching();
   const hub: Hub = {
     park(channels, timeoutMs, signal, isGuarded = false) {
       let settle!: (r: WakeReason) => void;
@@ -177,7 +205,8 @@ export function createHub(store: Store): Hub {
     size: () => count,
     close() {
       for (const set of [...byChannel.values()]) for (const w of [...set]) w.finish("aborted");
-      stopWatching();
+      unwatch?.();
+      unwatch = undefined;
     },
   };
   return hub;

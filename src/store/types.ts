@@ -6,7 +6,12 @@ export type SignatureVersion = 0 | 1 | 2;
 
 /** A message as stored. */
 export interface MessageRecord {
-  /** Unique, increasing across all channels. */
+  /**
+   * Unique and increasing across all channels, never reused. Within one channel ids become visible in
+   * increasing order: once a reader sees id n on a channel, no id below n appears there later, so a
+   * watermark may move to the highest id read. Across channels a backend with several writers (PostgreSQL)
+   * may make a higher id visible first.
+   */
   id: number;
   channel: string;
   sender: string;
@@ -104,6 +109,24 @@ export interface ChangeSummary {
   /** Channels that received messages after the given id. */
   channels: string[];
 }
+
+/**
+ * What another process or server changed, as a store's subscribe() reports it:
+ * - `messages`: these channels received messages, up to id `top` (ids never become visible out of order
+ *   within one channel, so a reader at its watermark on each channel misses nothing);
+ * - `access`: access rules changed or an identity was revoked or rotated (`version`: the access version);
+ * - `agents`: identities were registered;
+ * - `scan`: something was committed, unknown what: look with changesSince and accessVersion (a store
+ *   whose ids become visible in increasing order across all channels, like SQLite's single writer);
+ * - `resync`: notifications may have been missed (a reconnect): wake every waiter, re-check every caller,
+ *   drop every cache.
+ */
+export type StoreChange =
+  | { kind: "messages"; channels: string[]; top: number }
+  | { kind: "access"; version: number }
+  | { kind: "agents"; names: string[] }
+  | { kind: "scan" }
+  | { kind: "resync" };
 
 /** What Store.prune deletes; an option left out applies no limit. */
 export interface PruneOptions {
@@ -271,10 +294,11 @@ export interface Store {
    */
   prune(opts: PruneOptions): Promise<number>;
   /**
-   * Optional: calls `listener` soon after another process or server commits messages, so waiters on
-   * this process can wake. Returns a function that stops watching.
+   * Optional: calls `listener` soon after another process or server commits, saying what changed, so
+   * waiters on this process wake and caches are dropped without a query per wake. Returns a function that
+   * stops listening.
    */
-  watch?(listener: () => void): () => void;
+  subscribe?(listener: (change: StoreChange) => void): () => void;
   /** Optional: outbound webhooks (a backend without it refuses `el-ipc webhook`). */
   webhooks?: WebhookStore;
   /** Optional: bearer tokens issued by operators (without it, `el-ipc token` is refused). */

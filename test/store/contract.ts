@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { messageBytes } from "../../src/core/limits.js";
-import type { AgentRecord, MessageRecord, NewMessage, Store } from "../../src/store/types.js";
+import type { AgentRecord, MessageRecord, NewMessage, Store, StoreChange } from "../../src/store/types.js";
 import { within } from "../helpers/fixtures.js";
 import { describePrune } from "./prune-contract.js";
 import { describeSecurity } from "./security-contract.js";
@@ -700,10 +700,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
     });
 
-    describe("watch", () => {
+    describe("subscribe", () => {
       it("tells a listener about another instance's commits, until unsubscribed", async (t) => {
-        if (!store.watch || !fx.makeSibling) {
-          t.skip("backend has no watch() or no second instance");
+        if (!store.subscribe || !fx.makeSibling) {
+          t.skip("backend has no subscribe() or no second instance");
           return;
         }
         const sibling = await fx.makeSibling();
@@ -715,7 +715,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
               notify = resolve;
             });
           const first = next();
-          const stop = store.watch(() => {
+          const stop = store.subscribe(() => {
             calls++;
             notify?.();
           });
@@ -729,7 +729,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           const second = new Promise<void>((resolve) => {
             resolveSecond = resolve;
           });
-          const stopSecond = store.watch(() => resolveSecond());
+          const stopSecond = store.subscribe(() => resolveSecond());
           await sibling.append([msg("general", "again")]);
           assert.notEqual(await within(second, 500), "timeout", "second listener not called within 500 ms");
           stopSecond();
@@ -739,9 +739,35 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         }
       });
 
+      it("says which channels changed (or asks for a scan that finds them)", async (t) => {
+        if (!store.subscribe || !fx.makeSibling) {
+          t.skip("backend has no subscribe() or no second instance");
+          return;
+        }
+        const sibling = await fx.makeSibling();
+        try {
+          const seen: StoreChange[] = [];
+          let heard!: () => void;
+          const got = new Promise<void>((r) => {
+            heard = r;
+          });
+          const stop = store.subscribe((c) => {
+            seen.push(c);
+            if (c.kind === "scan" || (c.kind === "messages" && c.channels.includes("told"))) heard();
+          });
+          const [r] = await sibling.append([msg("told", "news")]);
+          assert.notEqual(await within(got, 1000), "timeout", `no change reported: ${JSON.stringify(seen)}`);
+          const last = seen.at(-1);
+          if (last?.kind === "messages") assert.ok(last.top >= idOf(r), `top ${last.top} below ${idOf(r)}`);
+          stop();
+        } finally {
+          await sibling.close();
+        }
+      });
+
       it("lets two listeners watch at once and stops each independently", async (t) => {
-        if (!store.watch || !fx.makeSibling) {
-          t.skip("backend has no watch() or no second instance");
+        if (!store.subscribe || !fx.makeSibling) {
+          t.skip("backend has no subscribe() or no second instance");
           return;
         }
         const sibling = await fx.makeSibling();
@@ -752,10 +778,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           let woke = new Promise<void>((r) => {
             wake = r;
           });
-          const stopA = store.watch(() => {
+          const stopA = store.subscribe(() => {
             countA++;
           });
-          const stopB = store.watch(() => {
+          const stopB = store.subscribe(() => {
             countB++;
             wake();
           });

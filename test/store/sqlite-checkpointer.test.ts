@@ -68,10 +68,10 @@ describe("background WAL checkpoints", () => {
     assert.ok(FALLBACK_CHECKPOINT_PAGES > 1_000);
   });
 
-  it("wakes no watcher: a checkpoint is no commit of another process", async () => {
+  it("wakes no subscriber: a checkpoint is no commit of another process", async () => {
     store = createSqliteStore({ path: t.path("ipc.db"), backgroundCheckpoints: true, watchIntervalMs: 5 });
     let woken = 0;
-    const stop = store.watch?.(() => woken++);
+    const stop = store.subscribe?.(() => woken++);
     const before = dbBytes();
     await write(store);
     await until(() => dbBytes() > before + 300_000, 20 * CHECKPOINT_INTERVAL_MS);

@@ -1,7 +1,7 @@
 // SQLite backend of the Store interface: one connection per process, statements prepared once,
 // concurrent appends committed together (group commit), other processes' writes noticed by data_version.
 import { IpcError } from "../../core/errors.js";
-import type { AgentRecord, Store } from "../types.js";
+import type { AgentRecord, Store, StoreChange } from "../types.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { type CommitListener, createMessageMethods } from "./messages.js";
 import { openDatabase, type SyncMode } from "./open.js";
@@ -19,7 +19,7 @@ export interface SqliteStoreOptions {
   path: string;
   /** "normal" (default): a commit survives a process crash; "full": also a power loss (fsync per commit). */
   sync?: SyncMode;
-  /** How often, in ms, watchers check for commits by other processes. Default 20. */
+  /** How often, in ms, subscribers' check for commits by other processes runs. Default 20. */
   watchIntervalMs?: number;
   /** Hears problems open mode tolerates (database files others can write); secure mode refuses them. */
   onWarning?: (message: string) => void;
@@ -104,15 +104,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     dataVersion: db.prepare("PRAGMA data_version").pluck(),
   };
 
-  // Another process's commit changes PRAGMA data_version; watchers are told on the next check.
-  const listeners = new Set<() => void>();
+  // Another process's commit changes PRAGMA data_version; subscribers are told on the next check. One
+  // writer at a time makes ids visible in order, so a scan from the last id seen finds every change.
+  const listeners = new Set<(change: StoreChange) => void>();
   let timer: NodeJS.Timeout | undefined;
   let lastVersion = 0;
   function poll(): void {
     const v = stmt.dataVersion.get() as number;
     if (v !== lastVersion) {
       lastVersion = v;
-      for (const l of listeners) l();
+      for (const l of listeners) l({ kind: "scan" });
     }
   }
 
@@ -163,7 +164,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: createWebhookMethods({ db, fail: busy }),
     tokens: createTokenStore(db, busy),
     views: createViewStore(db, busy),
-    watch(listener) {
+    subscribe(listener) {
       listeners.add(listener);
       if (!timer) {
         lastVersion = stmt.dataVersion.get() as number;
