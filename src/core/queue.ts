@@ -28,6 +28,9 @@ import { createWebhooks } from "./webhooks.js";
 /** Seconds a read refused by a full answer budget is asked to wait before it retries. */
 export const BUSY_RETRY_SECONDS = 1;
 
+/** How often a woken wait retries a store that became unavailable (it also retries on every wake-up), in ms. */
+export const UNAVAILABLE_RETRY_MS = 1_000;
+
 /** Options of a queue; every field but `store` has a default. */
 export interface QueueOptions {
   store: Store;
@@ -257,6 +260,9 @@ export function createQueue(options: QueueOptions): Queue {
       // and parks again only when it found nothing (a fan-out wakes thousands at once).
       let parkFirst = !!r.wait;
       let wokenAt = 0;
+      // Woken at least once: a database lost since then is waited out (re-tried every UNAVAILABLE_RETRY_MS
+      // or on the next wake-up) instead of ending the wait with an error.
+      let woken = false;
       for (;;) {
         const ticket = parkFirst ? hub.park(r.channels, deadline - clock(), r.signal, guarded) : undefined;
         let found: MessageRecord[];
@@ -264,7 +270,19 @@ export function createQueue(options: QueueOptions): Queue {
           found = await fetchUnread(r.channels, agent, limit);
         } catch (e) {
           ticket?.cancel();
-          throw e;
+          if (!(woken && r.wait && e instanceof IpcError && e.code === "unavailable" && clock() < deadline))
+            throw e;
+          const retry = hub.park(
+            r.channels,
+            Math.min(deadline - clock(), UNAVAILABLE_RETRY_MS),
+            r.signal,
+            guarded,
+          );
+          const why = await retry.done;
+          if (why === "aborted" || (why === "timeout" && clock() >= deadline)) return [];
+          if (why === "recheck" && guarded) await checkReader(r.channels, agent, caller);
+          parkFirst = false;
+          continue;
         }
         if (found.length > 0 || !r.wait) {
           ticket?.cancel();
@@ -289,7 +307,9 @@ export function createQueue(options: QueueOptions): Queue {
         parkFirst = true;
         if (!ticket) continue;
         const reason = await ticket.done;
-        if (reason === "timeout" || reason === "aborted") return [];
+        if (reason === "aborted") return [];
+        if (reason === "timeout") return [];
+        woken = true;
         parkFirst = false;
         wokenAt = ticket.wokenAt;
         // Secure mode: revoked, rotated or denied while waiting ends the wait without the messages.
@@ -301,13 +321,16 @@ export function createQueue(options: QueueOptions): Queue {
       const agent = await checkReader(r.channels, r.agent, caller);
       const channels = [...new Set(r.channels)];
       const after = r.after;
-      if (after !== undefined && (!Number.isSafeInteger(after) || after < 0)) {
-        throw new IpcError("invalid_argument", "the resume position must be a message id");
+      const given =
+        typeof after === "number" ? new Map(channels.map((c) => [c, after])) : (after ?? new Map());
+      for (const id of given.values()) {
+        if (!Number.isSafeInteger(id) || id < 0) {
+          throw new IpcError("invalid_argument", "the resume position must be a message id");
+        }
       }
-      const positions =
-        after !== undefined
-          ? new Map(channels.map((c) => [c, after]))
-          : await store.getWatermarks(agent, channels);
+      const rest = channels.filter((c) => !given.has(c));
+      const marks = rest.length > 0 ? await store.getWatermarks(agent, rest) : new Map<string, number>();
+      const positions = new Map(channels.map((c) => [c, given.get(c) ?? marks.get(c) ?? 0]));
       const deps = {
         store,
         hub,

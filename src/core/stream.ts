@@ -13,10 +13,11 @@ export interface StreamRequest {
   channels: string[];
   agent: string;
   /**
-   * Resume after this message id on every channel (an SSE client's Last-Event-ID). Default: each
-   * channel's watermark.
+   * Where to resume (an SSE client's Last-Event-ID): a message id applies to every channel; a map gives
+   * each channel its own position (a multi-channel cursor), channels it leaves out start at their
+   * watermark. Default: each channel's watermark.
    */
-  after?: number;
+  after?: number | Map<string, number>;
   /**
    * Move the watermark past each message once it was handed over, i.e. when the consumer asks for the
    * next one. Default false: only ack moves it.
@@ -40,6 +41,8 @@ export interface StreamDeps {
   pageBytes: number;
   /** See StreamRequest.budget. */
   budget?: AnswerBudget;
+  /** Ms between retries of a store that became unavailable while the stream was open. Default 1,000. */
+  retryMs?: number;
   /** Turns a stored message into its delivered form. */
   deliver(m: MessageRecord): Delivered;
   /** Hears each page handed over and the wake-up that led to it. Default none. */
@@ -64,6 +67,7 @@ export async function* streamMessages(
 ): AsyncGenerator<Delivered, void, undefined> {
   const channels = [...positions.keys()];
   let wokenAt = 0;
+  let first = true;
   while (!signal.aborted) {
     // Park before reading, so a message stored between the read and the wait still wakes us.
     const ticket = deps.hub.park(channels, Number.POSITIVE_INFINITY, signal, deps.guarded);
@@ -77,8 +81,15 @@ export async function* streamMessages(
       if (page.length > 0) await deps.recheck();
     } catch (e) {
       ticket.cancel();
-      throw e;
+      // An open stream outlives a database that went away: it retries on the next wake-up or in a second.
+      if (first || !(e instanceof IpcError && e.code === "unavailable")) throw e;
+      const retry = deps.hub.park(channels, deps.retryMs ?? 1_000, signal, deps.guarded);
+      const why = await retry.done;
+      if (why === "aborted") return;
+      if (why === "recheck") await deps.recheck();
+      continue;
     }
+    first = false;
     if (page.length === 0) {
       const reason = await ticket.done;
       if (reason === "aborted") return;

@@ -7,9 +7,9 @@ import { describeError } from "./errors.js";
 import type { LongPolls } from "./long-polls.js";
 
 /** One SSE frame per message: the id lets a reconnecting client resume with Last-Event-ID. */
-function frame(m: Delivered): string {
+function frame(m: Delivered, id: string): string {
   // JSON.stringify escapes line breaks, so the data is always one line.
-  return `id: ${m.id}\ndata: ${JSON.stringify(m)}\n\n`;
+  return `id: ${id}\ndata: ${JSON.stringify(m)}\n\n`;
 }
 
 /**
@@ -20,7 +20,13 @@ export async function pipeEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
   events: AsyncGenerator<Delivered, void, undefined>,
-  o: { controller: AbortController; keepAliveMs: number; done: () => void },
+  o: {
+    controller: AbortController;
+    keepAliveMs: number;
+    done: () => void;
+    /** The event id of a message (a multi-channel cursor); default its message id. */
+    eventId?: (m: Delivered) => string;
+  },
 ): Promise<void> {
   const { controller } = o;
   reply.hijack();
@@ -42,7 +48,7 @@ export async function pipeEventStream(
   }, o.keepAliveMs);
   try {
     for await (const m of events) {
-      if (!res.write(frame(m))) await drained(res);
+      if (!res.write(frame(m, o.eventId ? o.eventId(m) : String(m.id)))) await drained(res);
       if (controller.signal.aborted) break;
     }
   } catch (e) {
@@ -72,6 +78,8 @@ export async function answerEventStream(
     open: (signal: AbortSignal) => Promise<AsyncGenerator<Delivered, void, undefined>>;
     /** Runs once the stream is open; the function it returns runs when it ends (the metrics' count). */
     onOpen?: () => (() => void) | undefined;
+    /** The event id of a message (a multi-channel cursor); default its message id. */
+    eventId?: (m: Delivered) => string;
   },
 ): Promise<undefined> {
   const controller = o.polls.open(o.key);
@@ -86,6 +94,7 @@ export async function answerEventStream(
   await pipeEventStream(request, reply, events, {
     controller,
     keepAliveMs: o.keepAliveMs,
+    ...(o.eventId ? { eventId: o.eventId } : {}),
     done: () => {
       o.polls.done(controller);
       closed?.();

@@ -158,6 +158,6 @@ export const streamQuery = z.object({
   autoack: doc(flag(), "true (or 1): move the watermark past each event as it is written"),
   last_event_id: doc(
     z.string().optional(),
-    "resume after this message id, for clients that cannot set Last-Event-ID",
+    "resume after this message id (or multi-channel cursor such as 42,,17), for clients that cannot set Last-Event-ID",
   ),
 });

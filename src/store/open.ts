@@ -1,7 +1,6 @@
 // One way to open a store: a tagged choice of backend, each imported only when chosen, so a command on
 // SQLite never loads a PostgreSQL driver (and the reverse).
 import { existsSync } from "node:fs";
-import { IpcError } from "../core/errors.js";
 import type { Store } from "./types.js";
 
 /** Which backend holds the queue, and how to reach it. */
@@ -77,10 +76,9 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
       const { createMemoryStore } = await import("./memory/index.js");
       return createMemoryStore();
     }
-    case "postgres":
-      throw new IpcError(
-        "invalid_argument",
-        `${storeLabel(config)}: this build has no PostgreSQL store; give a SQLite path with --db or IPC_DB_PATH`,
-      );
+    case "postgres": {
+      const { createPostgresStore } = await import("./postgres/index.js");
+      return createPostgresStore({ url: config.url, pool: config.pool });
+    }
   }
 }

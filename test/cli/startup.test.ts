@@ -15,6 +15,7 @@ import { buildProgram } from "../../src/cli/commander.js";
 import { parseCommandLine } from "../../src/cli/parse.js";
 import { COMMAND_NAMES, loadCommand, PROGRAM } from "../../src/cli/program.js";
 import { CLI } from "../helpers/cli.js";
+import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
 
 const HEAVY = [
   "/fastify/",
@@ -24,6 +25,7 @@ const HEAVY = [
   "/src/http/",
   "/commander/",
   "/@modelcontextprotocol/",
+  "/node_modules/postgres/",
 ];
 
 describe("CLI start-up", () => {
@@ -55,9 +57,9 @@ describe("CLI start-up", () => {
     ].join("\n"),
   );
 
-  function loaded(args: string[]): string[] {
+  function loaded(args: string[], env: NodeJS.ProcessEnv = { IPC_DB_PATH: join(dir, "ipc.db") }): string[] {
     const r = spawnSync(process.execPath, ["--import", register, CLI, ...args], {
-      env: { ...process.env, IPC_DB_PATH: join(dir, "ipc.db") },
+      env: { ...process.env, IPC_DB_URL: "", ...env },
       encoding: "utf8",
     });
     assert.equal(r.status, 0, r.stderr);
@@ -72,7 +74,7 @@ describe("CLI start-up", () => {
     ["read", "general", "bob"],
     ["ack", "general", "bob", "1"],
   ]) {
-    it(`${args[0]} loads better-sqlite3 but no HTTP framework and no commander`, () => {
+    it(`${args[0]} loads better-sqlite3 but no HTTP framework, no PostgreSQL driver and no commander`, () => {
       const urls = loaded(args);
       assert.ok(
         urls.some((u) => u.includes("/better-sqlite3/")),
@@ -87,6 +89,28 @@ describe("CLI start-up", () => {
       }
     });
   }
+
+  it("send on a postgres:// URL loads the PostgreSQL driver and not SQLite", async (t) => {
+    const skip = await pgUnavailable();
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
+    const db = await makePostgresDatabase();
+    try {
+      const urls = loaded(["send", "general", "alice", "hi"], { IPC_DB_URL: db.url });
+      assert.ok(
+        urls.some((u) => u.includes("/node_modules/postgres/")),
+        "send loads postgres",
+      );
+      assert.deepEqual(
+        urls.filter((u) => u.includes("/better-sqlite3/") || u.includes("/fastify/")),
+        [],
+      );
+    } finally {
+      await db.drop();
+    }
+  });
 
   it("serve loads the HTTP face from the same bundle, each module once", async () => {
     const child = spawn(process.execPath, ["--import", register, CLI, "serve", "0"], {

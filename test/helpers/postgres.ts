@@ -66,3 +66,58 @@ export async function makePostgresDatabase(adminUrl = testPgUrl()): Promise<Test
     },
   };
 }
+
+/** A TCP proxy in front of PostgreSQL that a test can cut and restore (a database outage on demand). */
+export interface PgProxy {
+  /** The database URL through the proxy. */
+  url: string;
+  /** Drops every connection and refuses new ones. */
+  cut(): Promise<void>;
+  /** Accepts connections again (on the same port). */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy to the server of `dbUrl` on a free port of 127.0.0.1. */
+export async function startPgProxy(dbUrl: string): Promise<PgProxy> {
+  const { createServer, connect: dial } = await import("node:net");
+  const target = new URL(dbUrl);
+  const sockets = new Set<import("node:net").Socket>();
+  const make = () =>
+    createServer((client) => {
+      const upstream = dial({ host: target.hostname, port: Number(target.port || 5432) });
+      sockets.add(client);
+      sockets.add(upstream);
+      const end = (): void => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on("error", end).on("close", end);
+      upstream.on("error", end).on("close", end);
+      client.pipe(upstream).pipe(client);
+    });
+  let server = make();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  const url = new URL(dbUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  const stop = async (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    url: url.toString(),
+    cut: stop,
+    async restore() {
+      server = make();
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    },
+    close: async () => {
+      if (server.listening) await stop();
+    },
+  };
+}

@@ -172,14 +172,24 @@ export async function settled<T>(value: () => Promise<T>, want: T): Promise<T> {
   return v;
 }
 
-/** Takes `n` events, checks that each event id is its message id, and returns the messages. */
+/**
+ * Takes `n` events, checks that each event id is its message id (one channel) or a cursor holding it
+ * (several channels), and returns the messages.
+ */
 export async function take(c: SseConnection, n: number): Promise<Delivered[]> {
-  const out: Delivered[] = [];
+  return (await takeEvents(c, n)).map((e) => e.message);
+}
+
+/** Like take, with each message's event id. */
+export async function takeEvents(c: SseConnection, n: number): Promise<{ id: string; message: Delivered }[]> {
+  const out: { id: string; message: Delivered }[] = [];
   for (let i = 0; i < n; i++) {
     const ev = await c.next();
     const m = JSON.parse(ev.data) as Delivered;
-    assert.equal(ev.id, String(m.id), "event id is the message id");
-    out.push(m);
+    const id = ev.id ?? "";
+    if (id.includes(",")) assert.ok(id.split(",").includes(String(m.id)), `cursor ${id} holds ${m.id}`);
+    else assert.equal(id, String(m.id), "event id is the message id");
+    out.push({ id, message: m });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import type { AgentCard } from "../../src/core/card.js";
 import type { Delivered } from "../../src/core/types.js";
 import { generateKeyPair, parsePrivateKey } from "../../src/crypto/keys.js";
 import { postJson, until } from "../helpers/http.js";
-import { openSse, type StreamTestServer, settled, streamServer, take } from "../helpers/sse.js";
+import { openSse, type StreamTestServer, settled, streamServer, take, takeEvents } from "../helpers/sse.js";
 
 describe("GET /stream (open mode)", () => {
   let s: StreamTestServer;
@@ -108,6 +108,48 @@ describe("GET /stream (open mode)", () => {
       );
     } finally {
       again.disconnect();
+    }
+  });
+
+  it("gives a multi-channel event a cursor id that resumes every channel where it was", async () => {
+    const c = await open("channel=cu1,cu2&agent=erin");
+    let cursor: string;
+    const b1 = await s.send("cu2", "b1");
+    try {
+      const [first] = await takeEvents(c, 1);
+      assert.equal(first?.id, `,${b1}`, "the cursor names each channel in the request's order");
+      cursor = first?.id ?? "";
+    } finally {
+      c.disconnect();
+    }
+    const a1 = await s.send("cu1", "a1");
+    const b2 = await s.send("cu2", "b2");
+    const again = await open("channel=cu1,cu2&agent=erin", { "last-event-id": cursor });
+    try {
+      const got = await takeEvents(again, 2);
+      assert.deepEqual(
+        got.map((e) => e.message.id),
+        [a1, b2],
+        "b1 is not sent again, a1 (before b1's id or not) is not skipped",
+      );
+      assert.equal(got[1]?.id, `${a1},${b2}`);
+    } finally {
+      again.disconnect();
+    }
+    // A cursor that skips a channel's older message on purpose: cu1 after a1 resumes at b2 only.
+    const partial = await open("channel=cu1,cu2&agent=erin", { "last-event-id": `${a1},${b1}` });
+    try {
+      assert.deepEqual(
+        (await take(partial, 1)).map((m) => m.id),
+        [b2],
+      );
+    } finally {
+      partial.disconnect();
+    }
+    for (const bad of ["1,2,3", "1;2", ",x"]) {
+      const r = await open("channel=cu1,cu2&agent=erin", { "last-event-id": bad });
+      assert.equal(r.status, 400, bad);
+      assert.match(r.body, /cursor of 2 comma-separated ids/);
     }
   });
 

@@ -751,10 +751,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           const got = new Promise<void>((r) => {
             heard = r;
           });
+          let live!: () => void;
+          const ready = new Promise<void>((r) => {
+            live = r;
+          });
           const stop = store.subscribe((c) => {
             seen.push(c);
+            live();
             if (c.kind === "scan" || (c.kind === "messages" && c.channels.includes("told"))) heard();
           });
+          // A store may start with a resync (its notifications were not live yet): the second append is
+          // made once it is.
+          await sibling.append([msg("early", "maybe missed")]);
+          await within(ready, 1000);
           const [r] = await sibling.append([msg("told", "news")]);
           assert.notEqual(await within(got, 1000), "timeout", `no change reported: ${JSON.stringify(seen)}`);
           const last = seen.at(-1);

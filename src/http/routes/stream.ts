@@ -29,15 +29,43 @@ export interface StreamRouteContext {
   onOpen?: () => () => void;
 }
 
-/** The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. */
-function resumeAfter(request: FastifyRequest, fromQuery: string | undefined): number | undefined {
+/**
+ * The resume position: the Last-Event-ID header, else the `last_event_id` query parameter. A message id
+ * applies to every channel (the reference's form); a cursor `42,,17` gives each requested channel, in
+ * the request's order, its own last id (empty: start at its watermark).
+ */
+function resumeAfter(
+  request: FastifyRequest,
+  fromQuery: string | undefined,
+  channels: string[],
+): number | Map<string, number> | undefined {
   const header = request.headers[LAST_EVENT_ID_HEADER];
   const raw = typeof header === "string" && header.trim() !== "" ? header.trim() : fromQuery;
   if (raw === undefined || raw === "") return undefined;
-  if (!/^\d{1,15}$/.test(raw)) {
-    throw new IpcError("invalid_argument", "Last-Event-ID must be a message id (a whole number)");
+  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  const parts = raw.split(",");
+  if (parts.length !== channels.length || !parts.every((p) => /^\d{0,15}$/.test(p))) {
+    throw new IpcError(
+      "invalid_argument",
+      `Last-Event-ID must be a message id or a cursor of ${channels.length} comma-separated ids (one per channel, in the request's order)`,
+    );
   }
-  return Number(raw);
+  const positions = new Map<string, number>();
+  parts.forEach((p, i) => {
+    if (p !== "") positions.set(channels[i] as string, Number(p));
+  });
+  return positions;
+}
+
+/**
+ * The event id of a frame: the message id on a single channel; on several, a cursor of each channel's
+ * last id delivered (in the request's order), because ids of different channels may become visible out
+ * of order when several servers write, and one id for all channels could skip a message.
+ */
+function eventId(m: Delivered, channels: string[], positions: Map<string, number>): string {
+  if (channels.length === 1) return String(m.id);
+  positions.set(m.channel, m.id);
+  return channels.map((c) => positions.get(c) ?? "").join(",");
 }
 
 /** Registers GET /stream. */
@@ -51,7 +79,10 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
     "stream",
     async ({ query: q, request, reply }) => {
       const channels = parseChannelList(q.channel);
-      const after = resumeAfter(request, q.last_event_id);
+      const distinct = [...new Set(channels)];
+      const after = resumeAfter(request, q.last_event_id, distinct);
+      const cursor = new Map(typeof after === "object" ? after : distinct.map((c) => [c, after ?? 0]));
+      if (after === undefined) cursor.clear();
       const caller = await callerOf(request, queue);
       // A stream counts as one of the agent's waiting reads (the per-agent cap of the registry).
       return answerEventStream(request, reply, {
@@ -69,6 +100,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: StreamRouteContex
             signal,
             ...(ctx.answers ? { budget: ctx.answers(request.ip) } : {}),
           }),
+        eventId: (m) => eventId(m, distinct, cursor),
       });
     },
     { exposeHeadRoute: false },

@@ -1,0 +1,217 @@
+// PostgreSQL backend of the Store interface, for several el-ipc servers on one database: a connection
+// pool, group commit, per-channel row locks that keep ids in order within a channel, LISTEN/NOTIFY for
+// changes made by other servers (re-synchronised after every reconnect), retention under an advisory lock.
+import { randomBytes } from "node:crypto";
+import postgres, { type Sql, type TransactionSql } from "postgres";
+import { IpcError } from "../../core/errors.js";
+import type { Store, StoreChange } from "../types.js";
+import { createPgMessages } from "./messages.js";
+import { migrate } from "./migrate.js";
+import { createPgPruner } from "./prune.js";
+import { createPgSecurity, createPgTokens } from "./security.js";
+import { createPgWebhooks } from "./webhooks.js";
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** postgres:// connection URL. */
+  url: string;
+  /** Most pooled connections (LISTEN takes one more while anyone subscribes). Default 10. */
+  pool?: number;
+  /** Seconds to wait for a connection before a query fails as unavailable. Default 5. */
+  connectTimeoutSeconds?: number;
+}
+
+/** The NOTIFY channel servers tell each other about commits on. */
+export const NOTIFY_CHANNEL = "elipc_changes";
+
+/** How long the LISTEN connection stays after the last subscriber left, in ms. */
+const LISTEN_LINGER_MS = 30_000;
+
+/** Largest NOTIFY payload sent; PostgreSQL refuses 8000 bytes and more. */
+const MAX_PAYLOAD = 7000;
+
+/** A notification: who sent it (`s`), channels written (`m`) up to id `t`, access version `a`, agents `g`. */
+interface Payload {
+  s: string;
+  m?: string[];
+  t?: number;
+  a?: number;
+  g?: string[];
+}
+
+// Connection failures, server shutdowns and lack of resources are "try again later", never a 500.
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+/** Maps a driver error to an IpcError when the database is unreachable or overloaded; others unchanged. */
+export function mapPgError(e: unknown): unknown {
+  if (e instanceof IpcError) return e;
+  const code = String((e as { code?: unknown }).code ?? "");
+  // SQLSTATE classes 08 (connection), 53 (resources), 57P (shutdown), 40001/40P01 (retry the transaction).
+  if (
+    UNAVAILABLE_CODES.has(code) ||
+    /^(08|53|57P)/.test(code) ||
+    code === "40001" ||
+    code === "40P01" ||
+    code === "55P03"
+  ) {
+    return new IpcError("unavailable", `database unavailable (${code}); try again`, 1);
+  }
+  return e;
+}
+
+/** Opens (migrating under a lock as needed) a PostgreSQL store. */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const sql: Sql = postgres(options.url, {
+    max: options.pool ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    onnotice: () => undefined,
+    connection: { application_name: "el-ipc" },
+    // int8 (ids, counts, ms times) as numbers: ids stay far below 2^53.
+    types: {
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (x: number) => String(x),
+        parse: (x: string) => Number(x),
+      },
+    },
+  });
+  try {
+    await migrate(sql);
+  } catch (e) {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+    const mapped = mapPgError(e);
+    if (mapped instanceof IpcError) throw mapped;
+    throw new IpcError("unavailable", `cannot open database: ${(e as Error).message}`);
+  }
+
+  const self = randomBytes(8).toString("hex");
+  let closed = false;
+  const isClosed = (): boolean => closed;
+  const q = async <T>(f: () => Promise<T>): Promise<T> => {
+    if (closed) throw new IpcError("unavailable", "store is closed", 1);
+    try {
+      return await f();
+    } catch (e) {
+      throw mapPgError(e);
+    }
+  };
+
+  async function send(tx: TransactionSql, p: Omit<Payload, "s">): Promise<void> {
+    const text = JSON.stringify({ s: self, ...p });
+    if (text.length <= MAX_PAYLOAD) {
+      await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${text})`;
+      return;
+    }
+    // Too many channel names for one payload: several notifications, each with some of them.
+    const names = p.m ?? [];
+    let part: string[] = [];
+    let size = 0;
+    for (const n of names) {
+      if (size + n.length > MAX_PAYLOAD / 2 && part.length > 0) {
+        await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${JSON.stringify({ s: self, m: part, t: p.t })})`;
+        part = [];
+        size = 0;
+      }
+      part.push(n.length > MAX_PAYLOAD / 2 ? "" : n);
+      size += n.length + 3;
+    }
+    // A name too long to send is replaced by "": receivers then wake everyone.
+    if (part.length > 0)
+      await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${JSON.stringify({ s: self, m: part, t: p.t })})`;
+  }
+
+  const messages = createPgMessages({
+    sql,
+    isClosed,
+    mapError: mapPgError,
+    notify: (tx, channels, top) => send(tx, { m: channels, t: top }),
+  });
+  const { drain, ...messageMethods } = messages;
+  const prune = createPgPruner(sql, isClosed, mapPgError);
+
+  // One LISTEN connection while anyone subscribes; porsager reconnects it by itself and calls onlisten
+  // after every (re)connect, when notifications may have been missed: subscribers then resync.
+  const listeners = new Set<(change: StoreChange) => void>();
+  let listening: Promise<{ unlisten: () => Promise<void> }> | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const emit = (c: StoreChange): void => {
+    for (const l of [...listeners]) l(c);
+  };
+  function onNotify(text: string): void {
+    let p: Payload;
+    try {
+      p = JSON.parse(text) as Payload;
+    } catch {
+      return;
+    }
+    if (p.s === self) return;
+    if (p.m) {
+      if (p.m.includes("")) emit({ kind: "resync" });
+      else emit({ kind: "messages", channels: p.m, top: p.t ?? 0 });
+    }
+    if (p.a !== undefined) emit({ kind: "access", version: p.a });
+    if (p.g) emit({ kind: "agents", names: p.g });
+  }
+  function startListening(): void {
+    if (listening || closed) return;
+    listening = sql.listen(NOTIFY_CHANNEL, onNotify, () => emit({ kind: "resync" }));
+    listening.catch(() => {
+      // The database is down: porsager retries the LISTEN connection; waiters keep their deadlines.
+      listening = undefined;
+      if (listeners.size > 0 && !closed) setTimeout(startListening, 1000).unref();
+    });
+  }
+
+  const store: Store = {
+    ...messageMethods,
+    ...createPgSecurity({ sql, q, notify: (tx, change) => send(tx, change) }),
+    prune,
+    tokens: createPgTokens(sql, q),
+    webhooks: createPgWebhooks(sql, q),
+    subscribe(listener) {
+      listeners.add(listener);
+      if (idle) clearTimeout(idle);
+      idle = undefined;
+      startListening();
+      return () => {
+        listeners.delete(listener);
+        // Kept a while after the last listener leaves: waiters come and go all the time, and every new
+        // LISTEN session starts with a resync that wakes them all.
+        if (listeners.size === 0 && listening && !idle) {
+          idle = setTimeout(() => {
+            idle = undefined;
+            if (listeners.size > 0 || !listening) return;
+            const l = listening;
+            listening = undefined;
+            l.then((x) => x.unlisten()).catch(() => undefined);
+          }, LISTEN_LINGER_MS);
+          idle.unref();
+        }
+      };
+    },
+    async close() {
+      if (closed) return;
+      await drain();
+      closed = true;
+      listeners.clear();
+      if (idle) clearTimeout(idle);
+      const l = listening;
+      listening = undefined;
+      await l?.then((x) => x.unlisten()).catch(() => undefined);
+      await sql.end({ timeout: 5 });
+    },
+  };
+  return store;
+}
