@@ -31,7 +31,9 @@ export const command: CommandSpec = {
 /** Runs every check; the server's when --server or IPC_URL names one. */
 export async function runChecks(opts: DoctorOptions, globals: GlobalOptions): Promise<CheckResult[]> {
   const config = configOf(globals);
-  const { results, report } = checkDatabase(config.dbPath);
+  // The file checks are SQLite's; a PostgreSQL database is the server's to keep.
+  const { results, report } =
+    config.store.kind === "sqlite" ? checkDatabase(config.store.path) : { results: [], report: undefined };
   const key = opts.key ?? (process.env.IPC_KEY || undefined);
   if (key) results.push(...checkKey(key, report, opts.as));
   if (config.serverUrl) results.push(...(await checkServer({ url: config.serverUrl })));

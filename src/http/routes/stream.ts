@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { IpcError } from "../../core/errors.js";
 import { parseChannelList } from "../../core/limits.js";
 import type { Queue } from "../../core/queue.js";
-import type { AnswerBudget } from "../../core/types.js";
+import type { AnswerBudget, Delivered } from "../../core/types.js";
 import { LAST_EVENT_ID_HEADER } from "../../protocol/headers.js";
 import { callerOf } from "../auth.js";
 import { answerEventStream } from "../event-stream.js";
