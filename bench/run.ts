@@ -2,7 +2,8 @@
 // (wrk, hyperfine, bench/clients/*), prints one table against issue 4's targets and writes it as JSON.
 // Env: BENCH_ONLY=1,4 (figures to run), BENCH_DURATION=10 (wrk seconds), BENCH_PROFILE=1 (servers under
 // --cpu-prof, with a summary of where their time went), EL_IPC_REFERENCE=<path to the reference's
-// ipc-server.py> (figure 8), BENCH_KEEP=1 (keep the scratch folder).
+// ipc-server.py> (figure 8), BENCH_KEEP=1 (keep the scratch folder). `-- --db postgres://…` adds figure 15
+// (several servers on one PostgreSQL database, against SQLite in the same run).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +15,7 @@ import { fanoutAfterUse } from "./scenarios/fanout-after-use.js";
 import { hookTime } from "./scenarios/hook.js";
 import { mcpRoundTrip } from "./scenarios/mcp.js";
 import { metricsCost } from "./scenarios/metrics.js";
+import { scaleOut } from "./scenarios/scale-out.js";
 import { sendWallTime } from "./scenarios/startup.js";
 import { batchSends, openSends, secureSends } from "./scenarios/throughput.js";
 import { cliWake, fanout, latency, parkedMemory } from "./scenarios/waits.js";
@@ -139,7 +141,26 @@ async function main(): Promise<number> {
     .split(",")
     .map((s) => Number(s.trim()))
     .filter((n) => n > 0);
-  const chosen = SCENARIOS.filter((s) => only.length === 0 || only.includes(s.id));
+  const dbAt = process.argv.indexOf("--db");
+  const pgUrl = dbAt > 0 ? process.argv[dbAt + 1] : undefined;
+  if (pgUrl !== undefined && !/^postgres(ql)?:\/\//.test(pgUrl)) {
+    console.error(`bench: --db takes a postgres:// URL, got '${pgUrl}'`);
+    return 1;
+  }
+  const all: Scenario[] = pgUrl
+    ? [
+        ...SCENARIOS,
+        {
+          id: 15,
+          figure:
+            "PostgreSQL scale-out (sends/s on 1 and 2 servers against SQLite, cross-server wake, fan-out)",
+          target: "1 PostgreSQL server ≥ 0.5× SQLite; wake p99 ≤ 20 ms",
+          needs: "wrk",
+          run: (ctx) => scaleOut(ctx, pgUrl),
+        },
+      ]
+    : SCENARIOS;
+  const chosen = all.filter((s) => only.length === 0 || only.includes(s.id));
   const tools = { wrk: await hasProgram("wrk", "-v"), hyperfine: await hasProgram("hyperfine") };
   for (const [tool, ok] of Object.entries(tools)) {
     if (!ok && chosen.some((s) => s.needs === tool)) {

@@ -42,6 +42,7 @@ const COMMANDS = new Map<string, () => Promise<{ command: CommandSpec }>>([
   ["channels", () => import("./commands/channels.js")],
   ["seed", () => import("./commands/seed.js")],
   ["import", () => import("./commands/import.js")],
+  ["migrate", () => import("./commands/migrate.js")],
   ["keygen", () => import("./commands/keygen.js")],
   ["register", () => import("./commands/register.js")],
   ["revoke", () => import("./commands/revoke.js")],

@@ -305,6 +305,8 @@ export interface Store {
   tokens?: TokenStore;
   /** Optional: the dashboard's read-only views (without it, the dashboard shows no messages or unread counts). */
   views?: ViewStore;
+  /** Optional: copying the whole store into another (`el-ipc migrate`). */
+  portable?: PortableStore;
   /** Releases the backend. */
   close(): Promise<void>;
 }
@@ -368,4 +370,28 @@ export interface WebhookStore {
   logDelivery(d: DeliveryRecord, keep: number): Promise<void>;
   /** The newest `limit` attempts of a webhook, newest first. */
   listDeliveries(webhookId: number, limit: number): Promise<DeliveryRecord[]>;
+}
+
+/** Everything a store holds besides messages, for copying a deployment (`el-ipc migrate`). */
+export interface PortableState {
+  agents: AgentRecord[];
+  /** Oldest first. */
+  keyEvents: KeyEvent[];
+  accessRules: AccessRule[];
+  watermarks: WatermarkRecord[];
+  tokens: TokenRecord[];
+  /** One-use proofs still remembered (reference signatures forever), so replays stay refused. */
+  usedProofs: ReplayGuard[];
+}
+
+/** Copying a store into another, ids kept (an optional Store ability). */
+export interface PortableStore {
+  /** Messages of every channel after `afterId`, in id order, at most `limit`. */
+  exportMessages(afterId: number, limit: number): Promise<MessageRecord[]>;
+  /** Stores messages with their own ids in one transaction (ids already present are left); later appends get higher ids. */
+  importMessages(messages: MessageRecord[]): Promise<void>;
+  /** Everything but messages. */
+  exportState(): Promise<PortableState>;
+  /** Replaces everything but messages with `state` in one transaction, and bumps the access version. */
+  importState(state: PortableState): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { IpcError } from "../../core/errors.js";
 import type { Store, StoreChange } from "../types.js";
 import { createPgMessages } from "./messages.js";
 import { migrate } from "./migrate.js";
+import { createPgPortable } from "./portable.js";
 import { createPgPruner } from "./prune.js";
 import { createPgSecurity, createPgTokens } from "./security.js";
 import { createPgWebhooks } from "./webhooks.js";
@@ -180,6 +181,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     prune,
     tokens: createPgTokens(sql, q),
     webhooks: createPgWebhooks(sql, q),
+    portable: createPgPortable(sql, q, (tx, version) => send(tx, { a: version })),
     subscribe(listener) {
       listeners.add(listener);
       if (idle) clearTimeout(idle);

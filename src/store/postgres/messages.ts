@@ -6,7 +6,8 @@ import { IpcError } from "../../core/errors.js";
 import { createBatcher, type Outcome } from "../shared/batcher.js";
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads, cutToBytes } from "../shared/read-cache.js";
-import type { AppendResult, MessageRecord, NewMessage, Store } from "../types.js";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
+import type { AppendResult, NewMessage, Store } from "../types.js";
 
 /** The Store methods this file implements, and `drain` for close. */
 export type PgMessageMethods = Pick<
@@ -36,38 +37,6 @@ export interface PgMessageOptions {
   mapError: (e: unknown) => unknown;
   /** Called inside each append transaction with the channels written and the highest id (NOTIFY). */
   notify: (tx: TransactionSql, channels: string[], top: number) => Promise<void>;
-}
-
-/** A row of the messages table. */
-export interface PgMessageRow {
-  id: number;
-  channel: string;
-  sender: string;
-  content: string;
-  created_at: number;
-  signature: string;
-  sig_version: number;
-  sig_timestamp: number | null;
-  sig_nonce: string | null;
-}
-
-/** The columns of PgMessageRow. */
-export const PG_MESSAGE_COLUMNS =
-  "id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce";
-
-/** A messages row as a MessageRecord. */
-export function toPgMessage(r: PgMessageRow): MessageRecord {
-  return {
-    id: r.id,
-    channel: r.channel,
-    sender: r.sender,
-    content: r.content,
-    timestamp: r.created_at,
-    signature: r.signature,
-    sigVersion: (r.sig_version === 1 || r.sig_version === 2 ? r.sig_version : 0) as 0 | 1 | 2,
-    sigTimestamp: r.sig_timestamp,
-    sigNonce: r.sig_nonce,
-  };
 }
 
 /** Thrown inside a call's savepoint to undo the call when one of its messages was refused. */
@@ -316,25 +285,25 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
   });
 
   const reads = coalesceReads(async (after, limit, maxBytes) => {
-    let rows: PgMessageRow[];
+    let rows: MessageRow[];
     try {
       if (after.size === 1) {
         const [[channel, from]] = [...after] as [[string, number]];
-        rows = await sql<PgMessageRow[]>`
-          SELECT ${sql.unsafe(PG_MESSAGE_COLUMNS)} FROM messages
+        rows = await sql<MessageRow[]>`
+          SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages
           WHERE channel = ${channel} AND id > ${from} ORDER BY id LIMIT ${limit}`;
       } else {
-        rows = await sql<PgMessageRow[]>`
+        rows = await sql<MessageRow[]>`
           SELECT m.* FROM unnest(${[...after.keys()]}::text[], ${[...after.values()]}::bigint[]) AS p(channel, after)
           CROSS JOIN LATERAL (
-            SELECT ${sql.unsafe(PG_MESSAGE_COLUMNS)} FROM messages
+            SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages
             WHERE channel = p.channel AND id > p.after ORDER BY id LIMIT ${limit}) m
           ORDER BY m.id LIMIT ${limit}`;
       }
     } catch (e) {
       throw o.mapError(e);
     }
-    return cutToBytes(rows.map(toPgMessage), maxBytes);
+    return cutToBytes(rows.map(toMessage), maxBytes);
   });
 
   const closedError = (): Promise<never> => Promise.reject(new IpcError("unavailable", "store is closed"));

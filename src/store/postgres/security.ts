@@ -1,7 +1,17 @@
 // Identities, key history, access rules and bearer tokens in the PostgreSQL store. Every revocation,
 // rotation and rule change bumps the access version and notifies the other servers in its transaction.
 import type { Sql, TransactionSql } from "postgres";
-import type { AccessRule, AgentRecord, KeyEvent, Store, TokenRecord, TokenStore } from "../types.js";
+import {
+  type AgentRow,
+  type KeyEventRow,
+  type RuleRow,
+  type TokenRow,
+  toAgent,
+  toKeyEvent,
+  toRule,
+  toToken,
+} from "../shared/rows.js";
+import type { AccessRule, Store, TokenStore } from "../types.js";
 
 /** The Store methods this file implements. */
 export type PgSecurityMethods = Pick<
@@ -27,50 +37,6 @@ export interface PgSecurityOptions {
   q: <T>(f: () => Promise<T>) => Promise<T>;
   /** Sends a change to the other servers inside `tx` (delivered on commit). */
   notify: (tx: TransactionSql, change: { a?: number; g?: string[] }) => Promise<void>;
-}
-
-interface AgentRow {
-  name: string;
-  identity: string;
-  public_key: string;
-  role: string;
-  registered_by: string | null;
-  created_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
-interface RuleRow {
-  agent: string;
-  pattern: string;
-  permission: string;
-  effect: string;
-  set_by: string;
-  set_at: number;
-}
-
-function toAgent(r: AgentRow): AgentRecord {
-  return {
-    name: r.name,
-    identity: r.identity,
-    publicKey: r.public_key,
-    role: r.role === "operator" ? "operator" : "agent",
-    registeredBy: r.registered_by,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
-    revokedBy: r.revoked_by,
-  };
-}
-
-function toRule(r: RuleRow): AccessRule {
-  return {
-    agent: r.agent,
-    pattern: r.pattern,
-    permission: r.permission === "write" ? "write" : "read",
-    effect: r.effect === "allow" ? "allow" : "deny",
-    setBy: r.set_by,
-    setAt: r.set_at,
-  };
 }
 
 /** Creates the identity and access methods. */
@@ -134,28 +100,9 @@ export function createPgSecurity({ sql, q, notify }: PgSecurityOptions): PgSecur
     revokeAgent: (name, by, at) => keyChange(name, by, at, null),
     rotateKey: (name, publicKey, by, at) => keyChange(name, by, at, publicKey),
     listKeyEvents: (name) =>
-      q(async () => {
-        const rows = await sql<
-          {
-            name: string;
-            event: string;
-            public_key: string | null;
-            previous_key: string | null;
-            actor: string;
-            at: number;
-          }[]
-        >`SELECT name, event, public_key, previous_key, actor, at FROM key_events WHERE name = ${name} ORDER BY id`;
-        return rows.map(
-          (r): KeyEvent => ({
-            name: r.name,
-            event: r.event === "revoke" ? "revoke" : "rotate",
-            publicKey: r.public_key,
-            previousKey: r.previous_key,
-            by: r.actor,
-            at: r.at,
-          }),
-        );
-      }),
+      q(async () =>
+        (await sql<KeyEventRow[]>`SELECT * FROM key_events WHERE name = ${name} ORDER BY id`).map(toKeyEvent),
+      ),
     putAccessRules: async (rules) => {
       if (rules.length === 0) return;
       await q(() =>
@@ -206,29 +153,8 @@ export function createPgSecurity({ sql, q, notify }: PgSecurityOptions): PgSecur
   };
 }
 
-interface TokenRow {
-  id: string;
-  agent: string;
-  secret_hash: string;
-  issued_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
 /** Bearer tokens in PostgreSQL: rows keyed by the token's public id, holding only the secret's SHA-256. */
 export function createPgTokens(sql: Sql, q: <T>(f: () => Promise<T>) => Promise<T>): TokenStore {
-  const toToken = (r: TokenRow): TokenRecord => ({
-    id: r.id,
-    agent: r.agent,
-    secretHash: r.secret_hash,
-    issuedBy: r.issued_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-    revokedBy: r.revoked_by,
-  });
   return {
     addToken: (t) =>
       q(async () => {

@@ -1,54 +1,16 @@
 // Outbound webhooks in the PostgreSQL store: webhooks with their positions, the messages a pattern
 // matches and a bounded delivery log per webhook.
 import type { Sql } from "postgres";
-import type { DeliveryRecord, WebhookRecord, WebhookStore } from "../types.js";
-import { PG_MESSAGE_COLUMNS, type PgMessageRow, toPgMessage } from "./messages.js";
-
-interface WebhookRow {
-  id: number;
-  pattern: string;
-  url: string;
-  secret: string;
-  allow_private: boolean;
-  position: number;
-  created_by: string;
-  created_at: number;
-  disabled_at: number | null;
-  disabled_reason: string | null;
-}
-
-interface DeliveryRow {
-  webhook_id: number;
-  message_id: number;
-  attempt: number;
-  at: number;
-  status: number | null;
-  outcome: string;
-  error: string | null;
-}
-
-const toWebhook = (r: WebhookRow): WebhookRecord => ({
-  id: r.id,
-  pattern: r.pattern,
-  url: r.url,
-  secret: r.secret,
-  allowPrivate: r.allow_private,
-  position: r.position,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  disabledAt: r.disabled_at,
-  disabledReason: r.disabled_reason,
-});
-
-const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
-  webhookId: r.webhook_id,
-  messageId: r.message_id,
-  attempt: r.attempt,
-  at: r.at,
-  status: r.status,
-  outcome: r.outcome === "delivered" ? "delivered" : "failed",
-  error: r.error,
-});
+import {
+  type DeliveryRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  toDelivery,
+  toMessage,
+  toWebhook,
+  type WebhookRow,
+} from "../shared/rows.js";
+import type { WebhookStore } from "../types.js";
 
 /** Creates the webhook methods over a pool; `q` turns driver errors into the store's IpcError. */
 export function createPgWebhooks(sql: Sql, q: <T>(f: () => Promise<T>) => Promise<T>): WebhookStore {
@@ -86,16 +48,16 @@ export function createPgWebhooks(sql: Sql, q: <T>(f: () => Promise<T>) => Promis
       }),
     webhookMessages: (pattern, after, limit) =>
       q(async () => {
-        const cols = sql.unsafe(PG_MESSAGE_COLUMNS);
+        const cols = sql.unsafe(MESSAGE_COLUMNS);
         const rows = pattern.endsWith("*")
-          ? await sql<PgMessageRow[]>`
+          ? await sql<MessageRow[]>`
               SELECT ${cols} FROM messages WHERE id > ${after}
               AND left(channel, ${pattern.length - 1}) = ${pattern.slice(0, -1)} AND channel NOT LIKE '@%'
               ORDER BY id LIMIT ${limit}`
-          : await sql<PgMessageRow[]>`
+          : await sql<MessageRow[]>`
               SELECT ${cols} FROM messages WHERE channel = ${pattern} AND id > ${after} AND channel NOT LIKE '@%'
               ORDER BY id LIMIT ${limit}`;
-        return rows.map(toPgMessage);
+        return rows.map(toMessage);
       }),
     logDelivery: (d, keep) =>
       q(async () => {

@@ -1,10 +1,12 @@
 // SQLite backend of the Store interface: one connection per process, statements prepared once,
 // concurrent appends committed together (group commit), other processes' writes noticed by data_version.
 import { IpcError } from "../../core/errors.js";
-import type { AgentRecord, Store, StoreChange } from "../types.js";
+import { type AgentRow, toAgent } from "../shared/rows.js";
+import type { Store, StoreChange } from "../types.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { type CommitListener, createMessageMethods } from "./messages.js";
 import { openDatabase, type SyncMode } from "./open.js";
+import { createSqlitePortable } from "./portable.js";
 import { createPruner } from "./prune.js";
 import { createSecurityMethods } from "./security.js";
 import { createTokenStore } from "./tokens.js";
@@ -30,30 +32,6 @@ export interface SqliteStoreOptions {
   backgroundCheckpoints?: boolean;
   /** Hears each group commit of messages (metrics): the channels stored and the calls joined. Default none. */
   onCommit?: CommitListener;
-}
-
-interface AgentRow {
-  name: string;
-  identity: string;
-  public_key: string;
-  role: string;
-  registered_by: string | null;
-  created_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
-function toAgent(r: AgentRow): AgentRecord {
-  return {
-    name: r.name,
-    identity: r.identity ?? "",
-    publicKey: r.public_key,
-    role: r.role === "operator" ? "operator" : "agent",
-    registeredBy: r.registered_by,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
-    revokedBy: r.revoked_by,
-  };
 }
 
 function busy(e: unknown): never {
@@ -164,6 +142,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: createWebhookMethods({ db, fail: busy }),
     tokens: createTokenStore(db, busy),
     views: createViewStore(db, busy),
+    portable: createSqlitePortable(db, busy),
     subscribe(listener) {
       listeners.add(listener);
       if (!timer) {

@@ -6,6 +6,7 @@ import { messageBytes } from "../../core/limits.js";
 import { createBatcher, type Outcome } from "../shared/batcher.js";
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads } from "../shared/read-cache.js";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
 import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Store } from "../types.js";
 import { createSummaryKeeper } from "./summary.js";
 
@@ -45,38 +46,6 @@ export type MessageMethods = Pick<
   /** Commits the appends and watermark moves still waiting for their turn. */
   flush(): void;
 };
-
-/** A row of the messages table. */
-export interface MessageRow {
-  id: number;
-  channel: string;
-  sender: string;
-  content: string;
-  created_at: number;
-  signature: string | null;
-  sig_version: number;
-  sig_timestamp: number | null;
-  sig_nonce: string | null;
-}
-
-/** The columns of MessageRow, for SELECTs. */
-export const MESSAGE_COLUMNS =
-  "id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce";
-
-/** A messages row as a MessageRecord. */
-export function toMessage(r: MessageRow): MessageRecord {
-  return {
-    id: r.id,
-    channel: r.channel,
-    sender: r.sender,
-    content: r.content,
-    timestamp: r.created_at,
-    signature: r.signature ?? "",
-    sigVersion: (r.sig_version === 1 || r.sig_version === 2 ? r.sig_version : 0) as 0 | 1 | 2,
-    sigTimestamp: r.sig_timestamp,
-    sigNonce: r.sig_nonce,
-  };
-}
 
 /** Thrown inside a call's savepoint to undo the call when one of its messages was refused. */
 class CallRefused extends Error {

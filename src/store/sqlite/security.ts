@@ -2,6 +2,7 @@
 // access rules, with a version counter bumped by every revocation, rotation and rule change, which other
 // processes watch (migration 003_security.sql).
 import type Database from "better-sqlite3";
+import { type KeyEventRow, type RuleRow, toKeyEvent, toRule } from "../shared/rows.js";
 import type { AccessRule, KeyEvent, Permission, Store } from "../types.js";
 
 /** What the security methods need from the store that owns the connection. */
@@ -22,35 +23,6 @@ export type SecurityMethods = Pick<
   | "listAccessRules"
   | "accessVersion"
 >;
-
-interface KeyEventRow {
-  name: string;
-  event: string;
-  public_key: string | null;
-  previous_key: string | null;
-  actor: string;
-  at: number;
-}
-
-interface RuleRow {
-  agent: string;
-  pattern: string;
-  permission: string;
-  effect: string;
-  set_by: string;
-  set_at: number;
-}
-
-function toRule(r: RuleRow): AccessRule {
-  return {
-    agent: r.agent,
-    pattern: r.pattern,
-    permission: r.permission === "write" ? "write" : "read",
-    effect: r.effect === "allow" ? "allow" : "deny",
-    setBy: r.set_by,
-    setAt: r.set_at,
-  };
-}
 
 /** Creates the security methods over an open, migrated database. */
 export function createSecurityMethods({ db, fail }: SecurityStoreOptions): SecurityMethods {
@@ -120,14 +92,7 @@ export function createSecurityMethods({ db, fail }: SecurityStoreOptions): Secur
       }
     },
     async listKeyEvents(name): Promise<KeyEvent[]> {
-      return (stmt.events.all(name) as KeyEventRow[]).map((r) => ({
-        name: r.name,
-        event: r.event === "revoke" ? "revoke" : "rotate",
-        publicKey: r.public_key,
-        previousKey: r.previous_key,
-        by: r.actor,
-        at: r.at,
-      }));
+      return (stmt.events.all(name) as KeyEventRow[]).map(toKeyEvent);
     },
     async putAccessRules(rules) {
       if (rules.length === 0) return;

@@ -1,31 +1,8 @@
 // Bearer tokens in the SQLite store (migration 007_tokens.sql): rows keyed by the token's public id,
 // holding only the SHA-256 of its secret.
 import type Database from "better-sqlite3";
-import type { TokenRecord, TokenStore } from "../types.js";
-
-interface TokenRow {
-  id: string;
-  agent: string;
-  secret_hash: string;
-  issued_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
-function toToken(r: TokenRow): TokenRecord {
-  return {
-    id: r.id,
-    agent: r.agent,
-    secretHash: r.secret_hash,
-    issuedBy: r.issued_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-    revokedBy: r.revoked_by,
-  };
-}
+import { type TokenRow, toToken } from "../shared/rows.js";
+import type { TokenStore } from "../types.js";
 
 /** The token methods over `db`; `fail` maps SQLite errors (busy, full) to IpcErrors. */
 export function createTokenStore(db: Database.Database, fail: (e: unknown) => never): TokenStore {

@@ -1,8 +1,8 @@
 // The dashboard's read-only views in the SQLite store: the newest messages (by the primary key, or the
 // (channel, id) index) and the watermarks table, each bounded by the caller's limit.
 import type Database from "better-sqlite3";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
 import type { ViewStore, WatermarkRecord } from "../types.js";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./messages.js";
 
 /** The view methods over `db`; `fail` maps SQLite errors (busy, full) to IpcErrors. */
 export function createViewStore(db: Database.Database, fail: (e: unknown) => never): ViewStore {

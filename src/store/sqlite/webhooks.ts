@@ -1,64 +1,22 @@
 // The webhook part of the SQLite store: webhooks with their positions, the messages a pattern matches and
 // a bounded delivery log per webhook (migration 005_webhooks.sql).
 import type Database from "better-sqlite3";
-import type { DeliveryRecord, WebhookRecord, WebhookStore } from "../types.js";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./messages.js";
+import {
+  type DeliveryRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  toDelivery,
+  toMessage,
+  toWebhook,
+  type WebhookRow,
+} from "../shared/rows.js";
+import type { DeliveryRecord, WebhookStore } from "../types.js";
 
 /** What the webhook methods need from the store that owns the connection. */
 export interface WebhookStoreOptions {
   db: Database.Database;
   /** Maps a SQLite error to an IpcError (busy, full) and throws it. */
   fail: (e: unknown) => never;
-}
-
-interface WebhookRow {
-  id: number;
-  pattern: string;
-  url: string;
-  secret: string;
-  allow_private: number;
-  position: number;
-  created_by: string;
-  created_at: number;
-  disabled_at: number | null;
-  disabled_reason: string | null;
-}
-
-interface DeliveryRow {
-  webhook_id: number;
-  message_id: number;
-  attempt: number;
-  at: number;
-  status: number | null;
-  outcome: string;
-  error: string | null;
-}
-
-function toWebhook(r: WebhookRow): WebhookRecord {
-  return {
-    id: r.id,
-    pattern: r.pattern,
-    url: r.url,
-    secret: r.secret,
-    allowPrivate: r.allow_private === 1,
-    position: r.position,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    disabledAt: r.disabled_at,
-    disabledReason: r.disabled_reason,
-  };
-}
-
-function toDelivery(r: DeliveryRow): DeliveryRecord {
-  return {
-    webhookId: r.webhook_id,
-    messageId: r.message_id,
-    attempt: r.attempt,
-    at: r.at,
-    status: r.status,
-    outcome: r.outcome === "delivered" ? "delivered" : "failed",
-    error: r.error,
-  };
 }
 
 /** Creates the webhook methods over an open, migrated database. */

@@ -1,0 +1,135 @@
+// Copying into and out of a PostgreSQL store (el-ipc migrate): messages with their ids (the sequence and
+// the channel summary follow), then everything else replaced in one transaction.
+import type { Sql, TransactionSql } from "postgres";
+import {
+  type AgentRow,
+  type KeyEventRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  type RuleRow,
+  type TokenRow,
+  toAgent,
+  toKeyEvent,
+  toMessage,
+  toRule,
+  toToken,
+} from "../shared/rows.js";
+import type { PortableStore } from "../types.js";
+
+/** The portable ability; `q` maps driver errors, `notify` tells other servers about access changes. */
+export function createPgPortable(
+  sql: Sql,
+  q: <T>(f: () => Promise<T>) => Promise<T>,
+  bumped: (tx: TransactionSql, version: number) => Promise<void>,
+): PortableStore {
+  return {
+    exportMessages: (afterId, limit) =>
+      q(async () =>
+        (
+          await sql<MessageRow[]>`
+            SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`
+        ).map(toMessage),
+      ),
+    importMessages: (ms) =>
+      q(async () => {
+        if (ms.length === 0) return;
+        await sql.begin(async (tx) => {
+          const col = <T>(f: (m: (typeof ms)[number]) => T): T[] => ms.map(f);
+          const added = await tx<{ channel: string; id: number; created_at: number }[]>`
+            INSERT INTO messages (id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce)
+            SELECT * FROM unnest(${col((m) => m.id)}::bigint[], ${col((m) => m.channel)}::text[], ${col((m) => m.sender)}::text[],
+              ${col((m) => m.content)}::text[], ${col((m) => m.timestamp)}::float8[], ${col((m) => m.signature)}::text[],
+              ${col((m) => m.sigVersion)}::smallint[], ${col((m) => m.sigTimestamp) as number[]}::bigint[],
+              ${col((m) => m.sigNonce) as string[]}::text[])
+            ON CONFLICT (id) DO NOTHING RETURNING channel, id, created_at`;
+          const per = new Map<string, { n: number; top: number; last: number }>();
+          for (const a of added) {
+            const s = per.get(a.channel) ?? { n: 0, top: 0, last: 0 };
+            s.n++;
+            if (a.id > s.top) {
+              s.top = a.id;
+              s.last = a.created_at;
+            }
+            per.set(a.channel, s);
+          }
+          const names = [...per.keys()].sort();
+          const v = names.map((n) => per.get(n) as { n: number; top: number; last: number });
+          await tx`
+            INSERT INTO channels (channel, count, top_id, last_at)
+            SELECT * FROM unnest(${names}::text[], ${v.map((x) => x.n)}::bigint[], ${v.map((x) => x.top)}::bigint[],
+                                 ${v.map((x) => x.last)}::float8[])
+            ON CONFLICT (channel) DO UPDATE SET count = channels.count + excluded.count,
+              last_at = CASE WHEN excluded.top_id > channels.top_id THEN excluded.last_at ELSE channels.last_at END,
+              top_id = GREATEST(channels.top_id, excluded.top_id)`;
+          // Later appends get ids above every copied one.
+          await tx`SELECT setval('messages_id_seq', GREATEST((SELECT max(id) FROM messages),
+                     (SELECT last_value FROM messages_id_seq)))`;
+        });
+      }),
+    exportState: () =>
+      q(async () => {
+        const [agents, keyEvents, rules, marks, tokens, proofs] = await Promise.all([
+          sql<AgentRow[]>`SELECT * FROM agents ORDER BY created_at, name COLLATE "C"`,
+          sql<KeyEventRow[]>`SELECT * FROM key_events ORDER BY id`,
+          sql<
+            RuleRow[]
+          >`SELECT * FROM access_rules ORDER BY agent COLLATE "C", pattern COLLATE "C", permission`,
+          sql<{ agent: string; channel: string; last_id: number }[]>`
+            SELECT agent, channel, last_id FROM watermarks ORDER BY agent COLLATE "C", channel COLLATE "C"`,
+          sql<TokenRow[]>`SELECT * FROM tokens ORDER BY id COLLATE "C"`,
+          sql<
+            { key: string; expires_at: number | null }[]
+          >`SELECT key, expires_at FROM used_proofs ORDER BY key COLLATE "C"`,
+        ]);
+        return {
+          agents: agents.map(toAgent),
+          keyEvents: keyEvents.map(toKeyEvent),
+          accessRules: rules.map(toRule),
+          watermarks: marks.map((r) => ({ agent: r.agent, channel: r.channel, after: r.last_id })),
+          tokens: tokens.map(toToken),
+          usedProofs: proofs.map((r) => ({ key: r.key, expiresAt: r.expires_at })),
+        };
+      }),
+    importState: (s) =>
+      q(async () => {
+        await sql.begin(async (tx) => {
+          await tx`DELETE FROM agents`;
+          await tx`DELETE FROM key_events`;
+          await tx`DELETE FROM access_rules`;
+          await tx`DELETE FROM watermarks`;
+          await tx`DELETE FROM tokens`;
+          await tx`DELETE FROM used_proofs`;
+          for (const a of s.agents) {
+            await tx`INSERT INTO agents (name, identity, public_key, role, registered_by, created_at, revoked_at, revoked_by)
+                     VALUES (${a.name}, ${a.identity}, ${a.publicKey}, ${a.role}, ${a.registeredBy}, ${a.createdAt}, ${a.revokedAt}, ${a.revokedBy})`;
+          }
+          for (const e of s.keyEvents) {
+            await tx`INSERT INTO key_events (name, event, public_key, previous_key, actor, at)
+                     VALUES (${e.name}, ${e.event}, ${e.publicKey}, ${e.previousKey}, ${e.by}, ${e.at})`;
+          }
+          for (const r of s.accessRules) {
+            await tx`INSERT INTO access_rules (agent, pattern, permission, effect, set_by, set_at)
+                     VALUES (${r.agent}, ${r.pattern}, ${r.permission}, ${r.effect}, ${r.setBy}, ${r.setAt})`;
+          }
+          if (s.watermarks.length > 0) {
+            await tx`INSERT INTO watermarks (agent, channel, last_id)
+                     SELECT * FROM unnest(${s.watermarks.map((w) => w.agent)}::text[], ${s.watermarks.map((w) => w.channel)}::text[],
+                                          ${s.watermarks.map((w) => w.after)}::bigint[])`;
+          }
+          for (const t of s.tokens) {
+            await tx`INSERT INTO tokens (id, agent, secret_hash, issued_by, created_at, expires_at, revoked_at, revoked_by)
+                     VALUES (${t.id}, ${t.agent}, ${t.secretHash}, ${t.issuedBy}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.revokedBy})`;
+          }
+          if (s.usedProofs.length > 0) {
+            await tx`INSERT INTO used_proofs (key, expires_at)
+                     SELECT * FROM unnest(${s.usedProofs.map((p) => p.key)}::text[], ${s.usedProofs.map((p) => p.expiresAt) as number[]}::bigint[])
+                     ON CONFLICT DO NOTHING`;
+          }
+          const [row] = await tx<
+            { version: number }[]
+          >`UPDATE access_version SET version = version + 1 WHERE id = 1 RETURNING version`;
+          await bumped(tx, row?.version ?? 0);
+        });
+      }),
+  };
+}
