@@ -78,7 +78,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     }
     case "postgres": {
       const { createPostgresStore } = await import("./postgres/index.js");
-      return createPostgresStore({ url: config.url, pool: config.pool });
+      return createPostgresStore({
+        url: config.url,
+        pool: config.pool,
+        ...(options.onCommit ? { onCommit: options.onCommit } : {}),
+      });
     }
   }
 }

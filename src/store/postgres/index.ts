@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   pool?: number;
   /** Seconds to wait for a connection before a query fails as unavailable. Default 5. */
   connectTimeoutSeconds?: number;
+  /** Hears each group commit of messages (metrics): the channels stored and the calls joined. Default none. */
+  onCommit?: (channels: readonly string[], calls: number) => void;
 }
 
 /** The NOTIFY channel servers tell each other about commits on. */
@@ -138,6 +140,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     isClosed,
     mapError: mapPgError,
     notify: (tx, channels, top) => send(tx, { m: channels, t: top }),
+    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
   });
   const { drain, ...messageMethods } = messages;
   const prune = createPgPruner(sql, isClosed, mapPgError);

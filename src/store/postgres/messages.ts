@@ -3,7 +3,7 @@
 // increasing order; reads, watermarks and replay proofs.
 import type { Sql, TransactionSql } from "postgres";
 import { IpcError } from "../../core/errors.js";
-import { createBatcher, type Outcome } from "../shared/batcher.js";
+import { type CommitListener, createBatcher, type Outcome, reportCommit } from "../shared/batcher.js";
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads, cutToBytes } from "../shared/read-cache.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
@@ -35,6 +35,8 @@ export interface PgMessageOptions {
   isClosed: () => boolean;
   /** Turns a driver error into the store's IpcError (unavailable) or leaves it. */
   mapError: (e: unknown) => unknown;
+  /** Hears each group commit (metrics): the channels of the messages stored and the calls joined. */
+  onCommit?: CommitListener;
   /** Called inside each append transaction with the channels written and the highest id (NOTIFY). */
   notify: (tx: TransactionSql, channels: string[], top: number) => Promise<void>;
 }
@@ -233,6 +235,7 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
       return results;
     });
     reads.clear();
+    if (o.onCommit) reportCommit(o.onCommit, batch, done as Outcome<AppendResult[]>[]);
     return done as Outcome<AppendResult[]>[];
   }
 

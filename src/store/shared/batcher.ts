@@ -1,6 +1,7 @@
 // Calls made in one turn of the event loop, run together: one transaction for many appends or watermark
 // moves, one query for many watermark look-ups. A fan-out wakes thousands of readers in one turn. Shared by
 // every backend: SQLite runs a batch synchronously, a networked backend returns a promise.
+import type { AppendResult, NewMessage } from "../types.js";
 
 /** What one batched call got: a value, or an error of its own. */
 export type Outcome<O> = { value: O } | { error: unknown };
@@ -91,4 +92,24 @@ export function createBatcher<I, O>(o: BatcherOptions<I, O>): Batcher<I, O> {
     },
     flush,
   };
+}
+
+/** Hears a group commit: `channels` of the messages newly stored, `calls` the append calls it joined. */
+export type CommitListener = (channels: readonly string[], calls: number) => void;
+
+/** Tells `listener` about one committed batch of append calls (duplicates and refusals are not stored). */
+export function reportCommit(
+  listener: CommitListener,
+  batch: readonly NewMessage[][],
+  out: readonly Outcome<AppendResult[]>[],
+): void {
+  const channels: string[] = [];
+  batch.forEach((msgs, i) => {
+    const o = out[i];
+    if (!o || !("value" in o)) return;
+    o.value.forEach((r, j) => {
+      if ("id" in r && !r.duplicate) channels.push((msgs[j] as NewMessage).channel);
+    });
+  });
+  listener(channels, batch.length);
 }

@@ -3,7 +3,10 @@
 import type Database from "better-sqlite3";
 import { IpcError } from "../../core/errors.js";
 import { messageBytes } from "../../core/limits.js";
-import { createBatcher, type Outcome } from "../shared/batcher.js";
+import { type CommitListener, createBatcher, type Outcome, reportCommit } from "../shared/batcher.js";
+
+export type { CommitListener } from "../shared/batcher.js";
+
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads } from "../shared/read-cache.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
@@ -12,9 +15,6 @@ import { createSummaryKeeper } from "./summary.js";
 
 /** How long after a write the channel summary catches up, in ms. */
 export const SUMMARY_DELAY_MS = 1_000;
-
-/** Hears a group commit: `channels` of the messages newly stored, `calls` the append calls it joined. */
-export type CommitListener = (channels: readonly string[], calls: number) => void;
 
 /** What the message methods need from the store that owns the connection. */
 export interface MessageStoreOptions {
@@ -349,20 +349,4 @@ export function createMessageMethods(o: MessageStoreOptions): MessageMethods {
       marks.flush();
     },
   };
-}
-
-function reportCommit(
-  listener: CommitListener,
-  batch: readonly NewMessage[][],
-  out: readonly Outcome<AppendResult[]>[],
-): void {
-  const channels: string[] = [];
-  batch.forEach((msgs, i) => {
-    const o = out[i];
-    if (!o || !("value" in o)) return;
-    o.value.forEach((r, j) => {
-      if ("id" in r && !r.duplicate) channels.push((msgs[j] as NewMessage).channel);
-    });
-  });
-  listener(channels, batch.length);
 }
