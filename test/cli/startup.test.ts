@@ -279,7 +279,10 @@ const ACCEPTED: Record<string, string[][]> = {
   ],
   "token-revoke": [["0123456789abcdef", "--as", "op", "--key", "op.key"]],
   doctor: [[], ["--key", "k.pem", "--as", "bob", "--json"]],
-  migrate: [["--from", "a.db", "--to", "postgres://db/q"], ["--to", "b.db", "--from", "postgres://u:p@db/q"]],
+  migrate: [
+    ["--from", "a.db", "--to", "postgres://db/q"],
+    ["--to", "b.db", "--from", "postgres://u:p@db/q"],
+  ],
   tokens: [
     ["--as", "op", "--key", "op.key"],
     ["--agent", "bob", "--as", "op", "--key", "op.key"],
