@@ -104,6 +104,12 @@ export const LISTEN_BACKLOG = 4096;
 const SECURE_WATCH_MS = 1_000;
 /** While closing, how often keep-alive sockets that turned idle are dropped, in ms. */
 const REAP_INTERVAL_MS = 25;
+/**
+ * While closing, how long answers still being written get before every connection is cut, in ms: the
+ * last resort for a client that holds its socket without reading, which would otherwise keep the
+ * close waiting until a timeout a minute later.
+ */
+export const CLOSE_GRACE_MS = 2_000;
 
 /**
  * Creates the HTTP server (not listening; use `listen` or `inject`). Long-polls in flight are ended
@@ -184,7 +190,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // server.close() drops idle keep-alive sockets once; sockets of requests still in flight turn idle
     // later and would hold the close until the client lets go, so keep dropping them until closed.
     closeSilentSockets();
+    const closing = Date.now();
     reaper = setInterval(() => {
+      if (Date.now() - closing >= CLOSE_GRACE_MS) return app.server.closeAllConnections();
       app.server.closeIdleConnections();
       closeSilentSockets();
     }, REAP_INTERVAL_MS);

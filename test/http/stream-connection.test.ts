@@ -4,8 +4,9 @@ import * as assert from "node:assert/strict";
 import { get } from "node:http";
 import { describe, it } from "node:test";
 import { createQueue } from "../../src/core/queue.js";
-import { createHttpServer } from "../../src/http/server.js";
+import { CLOSE_GRACE_MS, createHttpServer } from "../../src/http/server.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import { startServerProcess } from "../helpers/cli.js";
 import { tempDir, testConfig, until } from "../helpers/http.js";
 import { openSse, settled, streamServer, take } from "../helpers/sse.js";
 
@@ -31,6 +32,27 @@ describe("GET /stream, connection handling", () => {
     await s.close();
     await c.ended;
     assert.ok(Date.now() - t0 < 2000, `close took ${Date.now() - t0} ms`);
+  });
+
+  it("serve stops at once even when a client aborted its fetch of a stream but kept the socket", async () => {
+    const t = tempDir();
+    const server = await startServerProcess({ ...process.env, IPC_DB_PATH: t.dbPath });
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`${server.url}/stream?channel=gone&agent=bob`, { signal: ac.signal });
+      assert.equal(res.status, 200);
+      const reading = res.body?.getReader().read();
+      ac.abort();
+      await reading?.catch(() => undefined);
+      const t0 = Date.now();
+      const r = await server.stop();
+      assert.equal(r.code, 0, r.stderr);
+      // The spare socket undici opens after an aborted stream used to hold the close for 60 s.
+      assert.ok(Date.now() - t0 < CLOSE_GRACE_MS + 10_000, `stopping took ${Date.now() - t0} ms`);
+    } finally {
+      server.child.kill("SIGKILL");
+      t.cleanup();
+    }
   });
 
   it("outlives the server's request and header timeouts", async () => {
