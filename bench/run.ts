@@ -2,7 +2,7 @@
 // (wrk, hyperfine, bench/clients/*), prints one table against issue 4's targets and writes it as JSON.
 // Env: BENCH_ONLY=1,4 (figures to run), BENCH_DURATION=10 (wrk seconds), BENCH_PROFILE=1 (servers under
 // --cpu-prof, with a summary of where their time went), EL_IPC_REFERENCE=<path to the reference's
-// ipc-server.py> (figure 8), BENCH_KEEP=1 (keep the scratch folder). `-- --db postgres://…` adds figure 15
+// ipc-server.py> (figure 8), BENCH_KEEP=1 (keep the scratch folder). `-- --db postgres://…` adds figure 16
 // (several servers on one PostgreSQL database, against SQLite in the same run).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
@@ -151,7 +151,7 @@ async function main(): Promise<number> {
     ? [
         ...SCENARIOS,
         {
-          id: 15,
+          id: 16,
           figure:
             "PostgreSQL scale-out (sends/s on 1 and 2 servers against SQLite, cross-server wake, fan-out)",
           target: "1 PostgreSQL server ≥ 0.5× SQLite; wake p99 ≤ 20 ms",

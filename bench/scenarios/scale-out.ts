@@ -1,4 +1,4 @@
-// Figure 15 (issue 11): several servers on one PostgreSQL database, with `npm run bench -- --db
+// Figure 16 (issue 11): several servers on one PostgreSQL database, with `npm run bench -- --db
 // postgres://…`: sends/s through one SQLite server, one PostgreSQL server and two PostgreSQL servers
 // (open mode, wrk), the cross-server wake-up (a long-poll on B, the send through A) and one message
 // fanned out to 2,000 long-polls spread over the two servers, all in one run.
@@ -72,7 +72,7 @@ async function fanout(urls: string[]): Promise<{ ms: number; delivered: number }
   return { ms: performance.now() - t0, delivered: got.filter((n) => n === 1).length };
 }
 
-/** Figure 15, when a PostgreSQL URL was given. */
+/** Figure 16, when a PostgreSQL URL was given. */
 export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure> {
   const bodyFile = join(ctx.work, "scale-body.json");
   writeFileSync(bodyFile, SEND_BODY);
@@ -125,7 +125,7 @@ export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure
     }
     const ratio = oneRate / sqliteRate;
     return {
-      id: 15,
+      id: 16,
       figure:
         "PostgreSQL scale-out: sends/s (1 SQLite, 1 and 2 PostgreSQL servers), cross-server wake p50 / p99, fan-out to 2,000 over 2 servers",
       target: "1 PostgreSQL server ≥ 0.5× SQLite; wake p99 ≤ 20 ms",
