@@ -87,7 +87,7 @@ export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure
     return rs.reduce((n, r) => n + r.okPerSecond, 0);
   };
 
-  progress(`figure 15: one server on SQLite, wrk -c16 -d${ctx.durationS}s`);
+  progress(`figure 16: one server on SQLite, wrk -c16 -d${ctx.durationS}s`);
   const lite = await startElIpc(ctx, "scale-sqlite");
   let sqliteRate: number;
   try {
@@ -99,7 +99,7 @@ export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure
   const db = await freshDatabase(dbUrl);
   const env = { IPC_DB_URL: db.url, IPC_DB_POOL: "8", IPC_RATE_LIMIT: "off" };
   try {
-    progress(`figure 15: one server on PostgreSQL, wrk -c16 -d${ctx.durationS}s`);
+    progress(`figure 16: one server on PostgreSQL, wrk -c16 -d${ctx.durationS}s`);
     const one = await startElIpc(ctx, "scale-pg-1", { env });
     let oneRate: number;
     try {
@@ -107,7 +107,7 @@ export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure
     } finally {
       await one.finish();
     }
-    progress(`figure 15: two servers on PostgreSQL, wrk -c8 each -d${ctx.durationS}s`);
+    progress(`figure 16: two servers on PostgreSQL, wrk -c8 each -d${ctx.durationS}s`);
     const a = await startElIpc(ctx, "scale-pg-a", { env });
     const b = await startElIpc(ctx, "scale-pg-b", { env });
     let twoRate: number;
@@ -115,9 +115,9 @@ export async function scaleOut(ctx: BenchContext, dbUrl: string): Promise<Figure
     let fan: { ms: number; delivered: number };
     try {
       twoRate = await measure([a, b]);
-      progress(`figure 15: cross-server wake-up, ${WAKE_ROUNDS} rounds`);
+      progress(`figure 16: cross-server wake-up, ${WAKE_ROUNDS} rounds`);
       wake = summarize(await crossWake(a.url, b.url));
-      progress(`figure 15: one message to ${FANOUT} long-polls over two servers`);
+      progress(`figure 16: one message to ${FANOUT} long-polls over two servers`);
       fan = await fanout([a.url, b.url]);
     } finally {
       await a.finish();
