@@ -395,3 +395,20 @@ export interface PortableStore {
   /** Replaces everything but messages with `state` in one transaction, and bumps the access version. */
   importState(state: PortableState): Promise<void>;
 }
+
+/** The messages, watermarks and proofs part of a Store, which each backend implements in one file. */
+export type MessageAbilities = Pick<
+  Store,
+  | "append"
+  | "readAfter"
+  | "lastId"
+  | "countAfter"
+  | "getWatermarks"
+  | "advanceWatermark"
+  | "setWatermark"
+  | "channelLastId"
+  | "listChannels"
+  | "changesSince"
+  | "useProof"
+  | "pruneExpired"
+>;

@@ -3,31 +3,25 @@
 import { IpcError } from "../../core/errors.js";
 import { answerRepeat, idempotencyExpiry, idempotencyNow } from "../shared/idempotency.js";
 import { cutToBytes } from "../shared/read-cache.js";
-import type { AppendResult, MessageRecord, NewMessage, PruneOptions, ReplayGuard, Store } from "../types.js";
+import type {
+  AppendResult,
+  MessageAbilities,
+  MessageRecord,
+  NewMessage,
+  PruneOptions,
+  ReplayGuard,
+  Store,
+} from "../types.js";
 
 /** Messages a prune deletes between two turns of the event loop, so appends get through meanwhile. */
 const PRUNE_CHUNK = 500;
 
 /** The Store methods this file implements. */
-export type MemoryMessageMethods = Pick<
-  Store,
-  | "append"
-  | "readAfter"
-  | "lastId"
-  | "countAfter"
-  | "getWatermarks"
-  | "advanceWatermark"
-  | "setWatermark"
-  | "channelLastId"
-  | "listChannels"
-  | "changesSince"
-  | "useProof"
-  | "pruneExpired"
-  | "prune"
-> & {
-  /** Messages after `after` on channels `match` accepts, in id order, at most `limit`. */
-  scan(match: (channel: string) => boolean, after: number, limit: number): MessageRecord[];
-};
+export type MemoryMessageMethods = MessageAbilities &
+  Pick<Store, "prune"> & {
+    /** Messages after `after` on channels `match` accepts, in id order, at most `limit`. */
+    scan(match: (channel: string) => boolean, after: number, limit: number): MessageRecord[];
+  };
 
 /** The index of the first message of `list` (in id order) with an id above `after`. */
 function firstAfter(list: MessageRecord[], after: number): number {

@@ -7,24 +7,28 @@ import { type CommitListener, createBatcher, type Outcome, reportCommit } from "
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads, cutToBytes } from "../shared/read-cache.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
-import type { AppendResult, NewMessage, Store } from "../types.js";
+import type { AppendResult, MessageAbilities, NewMessage } from "../types.js";
+
+/** What a batch adds to one channel's summary row: messages, the highest id and that message's time. */
+export interface ChannelTally {
+  n: number;
+  top: number;
+  last: number;
+}
+
+/** Counts one stored message (`id` at `at`) into `per`, by its channel. */
+export function tallyMessage(per: Map<string, ChannelTally>, channel: string, id: number, at: number): void {
+  const s = per.get(channel) ?? { n: 0, top: 0, last: 0 };
+  s.n++;
+  if (id > s.top) {
+    s.top = id;
+    s.last = at;
+  }
+  per.set(channel, s);
+}
 
 /** The Store methods this file implements, and `drain` for close. */
-export type PgMessageMethods = Pick<
-  Store,
-  | "append"
-  | "readAfter"
-  | "lastId"
-  | "countAfter"
-  | "getWatermarks"
-  | "advanceWatermark"
-  | "setWatermark"
-  | "channelLastId"
-  | "listChannels"
-  | "changesSince"
-  | "useProof"
-  | "pruneExpired"
-> & {
+export type PgMessageMethods = MessageAbilities & {
   /** Commits what is waiting and resolves once no batch is in flight. */
   drain(): Promise<void>;
 };
@@ -205,19 +209,13 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
       }
       await flushPlain();
       // The listing's summary, kept in the same transaction under the same locks.
-      const stored = new Map<string, { n: number; top: number; last: number }>();
+      const stored = new Map<string, ChannelTally>();
       results.forEach((r, i) => {
         if (!r || !("value" in r)) return;
         (batch[i] as NewMessage[]).forEach((m, k) => {
           const a = r.value[k];
           if (!a || !("id" in a) || a.duplicate) return;
-          const s = stored.get(m.channel) ?? { n: 0, top: 0, last: 0 };
-          s.n++;
-          if (a.id > s.top) {
-            s.top = a.id;
-            s.last = m.timestamp;
-          }
-          stored.set(m.channel, s);
+          tallyMessage(stored, m.channel, a.id, m.timestamp);
         });
       });
       if (stored.size > 0) {

@@ -15,6 +15,7 @@ import {
   toToken,
 } from "../shared/rows.js";
 import type { PortableStore } from "../types.js";
+import { type ChannelTally, tallyMessage } from "./messages.js";
 
 /** The portable ability; `q` maps driver errors, `notify` tells other servers about access changes. */
 export function createPgPortable(
@@ -42,18 +43,10 @@ export function createPgPortable(
               ${col((m) => m.sigVersion)}::smallint[], ${col((m) => m.sigTimestamp) as number[]}::bigint[],
               ${col((m) => m.sigNonce) as string[]}::text[])
             ON CONFLICT (id) DO NOTHING RETURNING channel, id, created_at`;
-          const per = new Map<string, { n: number; top: number; last: number }>();
-          for (const a of added) {
-            const s = per.get(a.channel) ?? { n: 0, top: 0, last: 0 };
-            s.n++;
-            if (a.id > s.top) {
-              s.top = a.id;
-              s.last = a.created_at;
-            }
-            per.set(a.channel, s);
-          }
+          const per = new Map<string, ChannelTally>();
+          for (const a of added) tallyMessage(per, a.channel, a.id, a.created_at);
           const names = [...per.keys()].sort();
-          const v = names.map((n) => per.get(n) as { n: number; top: number; last: number });
+          const v = names.map((n) => per.get(n) as ChannelTally);
           await tx`
             INSERT INTO channels (channel, count, top_id, last_at)
             SELECT * FROM unnest(${names}::text[], ${v.map((x) => x.n)}::bigint[], ${v.map((x) => x.top)}::bigint[],

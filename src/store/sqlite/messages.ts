@@ -10,7 +10,7 @@ export type { CommitListener } from "../shared/batcher.js";
 import { answerRepeat, idempotencyExpiry, idempotencyNow, type PriorSend } from "../shared/idempotency.js";
 import { coalesceReads } from "../shared/read-cache.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../shared/rows.js";
-import type { AppendResult, ChannelSummary, MessageRecord, NewMessage, Store } from "../types.js";
+import type { AppendResult, ChannelSummary, MessageAbilities, MessageRecord, NewMessage } from "../types.js";
 import { createSummaryKeeper } from "./summary.js";
 
 /** How long after a write the channel summary catches up, in ms. */
@@ -28,21 +28,7 @@ export interface MessageStoreOptions {
 }
 
 /** The Store methods this file implements, and `flush` for close. */
-export type MessageMethods = Pick<
-  Store,
-  | "append"
-  | "readAfter"
-  | "lastId"
-  | "countAfter"
-  | "getWatermarks"
-  | "advanceWatermark"
-  | "setWatermark"
-  | "channelLastId"
-  | "listChannels"
-  | "changesSince"
-  | "useProof"
-  | "pruneExpired"
-> & {
+export type MessageMethods = MessageAbilities & {
   /** Commits the appends and watermark moves still waiting for their turn. */
   flush(): void;
 };
