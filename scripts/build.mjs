@@ -37,17 +37,17 @@ try {
   failed = true;
 }
 /**
- * Entry points of the package for other programs: the SDK (`"."`, lib/index.js) and the HTTP server
- * (`"./server"`). Code splitting puts what
- * they share in chunks beside them, so a process that loads several loads each module once. The CLI (the
- * `bin`) is bundled on its own, as one file (build-cli.mjs).
+ * Entry points of the one ES build: the SDK (`"."`, lib/index.js), the HTTP server (`"./server"`) and the
+ * WAL checkpointer's worker thread (started by the file beside it, lib/checkpoint-worker.js). Code
+ * splitting puts what they share in chunks beside them, so a process that loads several loads each module
+ * once. The CLI (the `bin`) is bundled as one CommonJS file (build-cli.mjs): docs/PERFORMANCE.md, figure 8,
+ * has the measurements that keep it apart.
  */
-const ENTRIES = { index: "src/sdk/index.ts", server: "src/http/server.ts" };
-/**
- * Worker threads, each one file of its own beside the code that starts it (lib/ is flat), sharing no chunk:
- * a worker is a thread of its own, which loads its own modules.
- */
-const WORKERS = { "checkpoint-worker": "src/store/sqlite/checkpoint-worker.ts" };
+const ENTRIES = {
+  index: "src/sdk/index.ts",
+  server: "src/http/server.ts",
+  "checkpoint-worker": "src/store/sqlite/checkpoint-worker.ts",
+};
 /** CommonJS packages the bundle loads with require() (see the plugin below). */
 const REQUIRED_PACKAGES = new Set(["better-sqlite3"]);
 /** Entries that may load no package at start-up, only when a code path needs it. */
@@ -116,17 +116,6 @@ async function bundle() {
       js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
     },
     metafile: true,
-    logLevel: "warning",
-  });
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: WORKERS,
-    outdir: lib,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
     logLevel: "warning",
   });
   const outputs = metafile.outputs;

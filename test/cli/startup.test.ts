@@ -35,9 +35,12 @@ describe("CLI start-up", () => {
   writeFileSync(
     hooks,
     [
+      // A worker thread runs --import again and registers these hooks with its own prefix.
+      'let prefix = "LOADED ";',
+      "export function initialize(p) { prefix = p; }",
       "export async function resolve(s, c, next) {",
       "  const r = await next(s, c);",
-      '  process.stderr.write("LOADED " + r.url + "\\n");',
+      '  process.stderr.write(prefix + r.url + "\\n");',
       "  return r;",
       "}",
       "",
@@ -48,7 +51,8 @@ describe("CLI start-up", () => {
     register,
     [
       'import { createRequire, register } from "node:module";',
-      `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+      'import { isMainThread } from "node:worker_threads";',
+      `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: isMainThread ? "LOADED " : "WORKER " });`,
       "const require = createRequire(import.meta.url);",
       'process.on("exit", () => {',
       '  for (const f of Object.keys(require.cache)) process.stderr.write("LOADED " + f + "\\n");',
@@ -112,7 +116,7 @@ describe("CLI start-up", () => {
     }
   });
 
-  it("serve loads the HTTP face from the same bundle, each module once", async () => {
+  it("serve loads the HTTP face from the same bundle, each module once, one IpcError class", async () => {
     const child = spawn(process.execPath, ["--import", register, CLI, "serve", "0"], {
       env: { ...process.env, IPC_DB_PATH: join(dir, "serve.db") },
       stdio: ["ignore", "ignore", "pipe"],
@@ -128,6 +132,17 @@ describe("CLI start-up", () => {
       });
       child.on("exit", () => reject(new Error(`serve ended: ${stderr}`)));
     });
+    // The HTTP face answers the core's refusal as a 4xx only if the IpcError it checks for is the class
+    // the core threw: one copy of the core in the process.
+    const url = /"url":"(http:[^"]+)"/.exec(stderr)?.[1];
+    assert.ok(url, stderr);
+    const refused = await fetch(`${url}/ack`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channel: "c", agent: "a", id: 99 }),
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { code: string }).code, "invalid_argument");
     child.kill("SIGTERM");
     assert.equal(await exited, 0, stderr);
     const ours = stderr
@@ -135,11 +150,10 @@ describe("CLI start-up", () => {
       .filter((l) => l.startsWith("LOADED file:") && !l.includes("/node_modules/"))
       .map((l) => l.slice(7));
     const lib = dirname(pathToFileURL(CLI).href);
-    // The WAL checkpointer's worker thread runs its own one-file module (and loads nothing else of ours).
-    const worker = `${lib}/checkpoint-worker.js`;
-    assert.ok(ours.includes(worker), "the checkpoint worker runs (sanity check)");
+    // The WAL checkpointer's worker thread loads its own modules: the worker's entry and its chunks.
+    assert.ok(stderr.includes(`WORKER ${lib}/checkpoint-worker.js\n`), "the worker runs (sanity check)");
     assert.deepEqual(
-      ours.filter((u) => u.startsWith(`${lib}/`) && u !== worker),
+      ours.filter((u) => u.startsWith(`${lib}/`)),
       [`${lib}/cli.js`],
       "the launcher is the only ES module of el-ipc: the HTTP face comes from the CLI's bundle",
     );
