@@ -10,6 +10,7 @@ import { migrate } from "./migrate.js";
 import { createPgPortable } from "./portable.js";
 import { createPgPruner } from "./prune.js";
 import { createPgSecurity, createPgTokens } from "./security.js";
+import { createPgViews } from "./views.js";
 import { createPgWebhooks } from "./webhooks.js";
 
 /** Options of the PostgreSQL store. */
@@ -184,6 +185,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     prune,
     tokens: createPgTokens(sql, q),
     webhooks: createPgWebhooks(sql, q),
+    views: createPgViews(sql, q),
     portable: createPgPortable(sql, q, (tx, version) => send(tx, { a: version })),
     subscribe(listener) {
       listeners.add(listener);
