@@ -322,7 +322,10 @@ export interface WebhookRecord {
   secret: string;
   /** Loopback, private and link-local addresses may be delivered to. */
   allowPrivate: boolean;
-  /** Highest message id delivered (or passed over); the next delivery starts after it. */
+  /**
+   * Highest message id delivered (or passed over). On a single-writer backend the next delivery starts
+   * after it; on PostgreSQL a prefix pattern's deliveries follow one cursor per channel (see advanceWebhook).
+   */
   position: number;
   /** The operator who added it. */
   createdBy: string;
@@ -362,10 +365,26 @@ export interface WebhookStore {
   removeWebhook(id: number): Promise<boolean>;
   /** Disables (with a reason) or re-enables (null) a webhook; false when unknown. */
   setWebhookDisabled(id: number, disabled: { at: number; reason: string } | null): Promise<boolean>;
-  /** Moves a webhook's position forward to `position` (never back). */
-  advanceWebhook(id: number, position: number): Promise<void>;
-  /** Messages after `after` on channels matching `pattern` (never inboxes), in id order, at most `limit`. */
-  webhookMessages(pattern: string, after: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Records that message `position` of `channel` was delivered (or passed over): the webhook's cursor on
+   * that channel moves forward to it (never back). A backend whose ids become visible in increasing order
+   * only within a channel (several writers) keeps one cursor per channel, so a lower id committing late
+   * on another channel is still delivered; a single-writer backend may keep one position for all.
+   */
+  advanceWebhook(id: number, channel: string, position: number): Promise<void>;
+  /**
+   * Messages after the webhook's cursor on channels matching its pattern (never inboxes), in id order, at
+   * most `limit`; none that commits later below a cursor already passed on its channel is ever skipped.
+   */
+  webhookMessages(
+    hook: Pick<WebhookRecord, "id" | "pattern" | "position">,
+    limit: number,
+  ): Promise<MessageRecord[]>;
+  /**
+   * Optional, for backends several servers share: takes or renews the webhook for `owner` for `seconds`
+   * (the database's clock); false while another owner holds it. Without it every dispatcher delivers.
+   */
+  claimWebhook?(id: number, owner: string, seconds: number): Promise<boolean>;
   /** Records an attempt and keeps only the newest `keep` records of that webhook. */
   logDelivery(d: DeliveryRecord, keep: number): Promise<void>;
   /** The newest `limit` attempts of a webhook, newest first. */

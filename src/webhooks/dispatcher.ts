@@ -1,6 +1,8 @@
-// Delivers new messages to every enabled webhook: in id order (so in order per channel), one at a time per
-// webhook, retried with exponential backoff for a bounded time, then the webhook is disabled with a
-// `_security` notice. A webhook's position moves only after a 2xx, so a restart resumes where it stopped.
+// Delivers new messages to every enabled webhook: in order per channel, one at a time per webhook, retried
+// with exponential backoff for a bounded time, then the webhook is disabled with a `_security` notice. A
+// webhook's cursor moves only after a 2xx, so a restart resumes where it stopped. On a store several
+// servers share, a server delivers a webhook only while it holds the webhook's lease (claimWebhook).
+import { randomBytes } from "node:crypto";
 import { toDelivered } from "../core/delivered.js";
 import { IpcError } from "../core/errors.js";
 import type { SecurityEventInput } from "../core/security-log.js";
@@ -36,6 +38,9 @@ export const DEFAULT_DELIVERY: DeliveryTimings = {
 /** Messages read per webhook per pass. */
 const BATCH = 100;
 
+/** How long after a refused claim a server asks again, in ms. */
+const CLAIM_RETRY_MS = 1_000;
+
 /** Options of the dispatcher. */
 export interface DispatcherOptions {
   store: WebhookStore;
@@ -68,6 +73,8 @@ interface HookState {
   attempt: number;
   firstFailureAt: number;
   nextAt: number;
+  /** When this dispatcher last took or renewed the webhook's lease (0: not held). */
+  claimedAt: number;
 }
 
 /** The JSON body POSTed for one message (Standard Webhooks' type / timestamp / data). */
@@ -90,6 +97,23 @@ export function startDispatcher(o: DispatcherOptions): Dispatcher {
   const abort = new AbortController();
   let ticking = false;
   let again = false;
+  const owner = randomBytes(8).toString("hex");
+  // Long enough for a few attempts; renewed after a third of it, before each attempt.
+  const leaseMs = Math.max(30_000, 3 * t.timeoutMs);
+
+  /** True while this dispatcher may deliver `hook` (always, on a store without leases). */
+  async function hold(hook: WebhookRecord, st: HookState): Promise<boolean> {
+    if (!o.store.claimWebhook) return true;
+    const now = clock();
+    if (st.claimedAt > 0 && now - st.claimedAt < leaseMs / 3) return true;
+    if (await o.store.claimWebhook(hook.id, owner, leaseMs / 1000)) {
+      st.claimedAt = now;
+      return true;
+    }
+    st.claimedAt = 0;
+    st.nextAt = now + CLAIM_RETRY_MS;
+    return false;
+  }
 
   async function attempt(hook: WebhookRecord, m: MessageRecord): Promise<PostOutcome & { refused?: true }> {
     let target: Awaited<ReturnType<typeof resolveWebhookTarget>>;
@@ -132,9 +156,10 @@ export function startDispatcher(o: DispatcherOptions): Dispatcher {
   }
 
   async function run(hook: WebhookRecord, st: HookState): Promise<void> {
-    const messages = await o.store.webhookMessages(hook.pattern, hook.position, BATCH);
+    if (!(await hold(hook, st))) return;
+    const messages = await o.store.webhookMessages(hook, BATCH);
     for (const m of messages) {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted || !(await hold(hook, st))) return;
       if (st.messageId !== m.id) Object.assign(st, { messageId: m.id, attempt: 0, firstFailureAt: 0 });
       st.attempt++;
       const r = await attempt(hook, m);
@@ -153,7 +178,7 @@ export function startDispatcher(o: DispatcherOptions): Dispatcher {
         DELIVERY_LOG_KEEP,
       );
       if (r.error === null) {
-        await o.store.advanceWebhook(hook.id, m.id);
+        await o.store.advanceWebhook(hook.id, m.channel, m.id);
         continue;
       }
       if (st.firstFailureAt === 0) st.firstFailureAt = at;
@@ -182,7 +207,7 @@ export function startDispatcher(o: DispatcherOptions): Dispatcher {
         live.add(hook.id);
         let st = states.get(hook.id);
         if (!st) {
-          st = { busy: false, messageId: 0, attempt: 0, firstFailureAt: 0, nextAt: 0 };
+          st = { busy: false, messageId: 0, attempt: 0, firstFailureAt: 0, nextAt: 0, claimedAt: 0 };
           states.set(hook.id, st);
         }
         if (st.busy || clock() < st.nextAt) continue;
@@ -222,6 +247,12 @@ export function startDispatcher(o: DispatcherOptions): Dispatcher {
       clearInterval(timer);
       abort.abort();
       while (running.size > 0) await Promise.all([...running]);
+      // Leases held end now, so another server takes the webhooks over at once.
+      const release = o.store.claimWebhook?.bind(o.store);
+      if (release) {
+        const held = [...states].filter(([, st]) => st.claimedAt > 0).map(([id]) => id);
+        await Promise.all(held.map((id) => release(id, owner, 0).catch(() => false)));
+      }
     },
   };
 }

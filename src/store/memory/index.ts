@@ -202,16 +202,17 @@ function createMemoryWebhooks(
       hooks.set(id, { ...w, disabledAt: disabled?.at ?? null, disabledReason: disabled?.reason ?? null });
       return true;
     },
-    async advanceWebhook(id, position) {
+    // One position for all channels: ids are taken and stored in one step, in increasing order.
+    async advanceWebhook(id, _channel, position) {
       writable();
       const w = hooks.get(id);
       if (w && w.position < position) hooks.set(id, { ...w, position });
     },
-    async webhookMessages(pattern, after, limit) {
+    async webhookMessages({ pattern, position }, limit) {
       const prefix = pattern.endsWith("*") ? pattern.slice(0, -1) : undefined;
       const match = (c: string): boolean =>
         !c.startsWith("@") && (prefix !== undefined ? c.startsWith(prefix) : c === pattern);
-      return scan(match, after, limit);
+      return scan(match, position, limit);
     },
     async logDelivery(d, keep) {
       writable();

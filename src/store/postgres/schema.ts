@@ -127,4 +127,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tokens_agent ON tokens (agent, created_at);
   `,
+  `
+  -- A prefix webhook's cursor on each channel it delivered from: across channels a higher id may commit
+  -- before a lower one, so one position over all channels could pass over a message committed late.
+  -- webhooks.position is where a channel without a row here starts (an exact pattern's only position).
+  CREATE TABLE webhook_positions (
+    webhook_id  bigint NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    channel     text NOT NULL,
+    position    bigint NOT NULL,
+    PRIMARY KEY (webhook_id, channel)
+  );
+  -- The server delivering a webhook holds it until claimed_until (the database's clock, Unix seconds),
+  -- so several servers do not post the same messages.
+  ALTER TABLE webhooks ADD COLUMN claimed_by text, ADD COLUMN claimed_until double precision;
+  `,
 ];

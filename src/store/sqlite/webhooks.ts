@@ -80,17 +80,18 @@ export function createWebhookMethods({ db, fail }: WebhookStoreOptions): Webhook
         return fail(e);
       }
     },
-    async advanceWebhook(id, position) {
+    // One position for all channels: SQLite has one writer, so ids commit in increasing order globally.
+    async advanceWebhook(id, _channel, position) {
       try {
         stmt.advance.run(position, id, position);
       } catch (e) {
         return fail(e);
       }
     },
-    async webhookMessages(pattern, after, limit) {
+    async webhookMessages({ pattern, position }, limit) {
       const rows = pattern.endsWith("*")
-        ? stmt.prefix.all(after, pattern.length - 1, pattern.slice(0, -1), limit)
-        : stmt.exact.all(pattern, after, limit);
+        ? stmt.prefix.all(position, pattern.length - 1, pattern.slice(0, -1), limit)
+        : stmt.exact.all(pattern, position, limit);
       return (rows as MessageRow[]).map(toMessage);
     },
     async logDelivery(d, keep) {
