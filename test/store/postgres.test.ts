@@ -2,7 +2,7 @@
 // show (ids visible in order per channel under concurrent writers, migrations run once). Skips with a
 // message when no PostgreSQL answers.
 import { strict as assert } from "node:assert";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import postgres from "postgres";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/schema.js";
@@ -11,13 +11,6 @@ import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { runStoreContract } from "./contract.js";
 
 const skip = await pgUnavailable();
-
-// Known issue: in some runs one pooled connection of a closed store stays open and keeps this file's
-// process alive after every test passed (not found yet; docs/DEPLOY.md). The file ends its own process
-// once its tests are done, so the runner sees the results instead of a timeout.
-after(() => {
-  setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
-});
 
 if (skip) {
   describe("PostgreSQL store", () => {

@@ -10,6 +10,7 @@ import { migrate } from "./migrate.js";
 import { createPgPortable } from "./portable.js";
 import { createPgPruner } from "./prune.js";
 import { createPgSecurity, createPgTokens } from "./security.js";
+import { type SocketTarget, trackSockets } from "./sockets.js";
 import { createPgViews } from "./views.js";
 import { createPgWebhooks } from "./webhooks.js";
 
@@ -76,7 +77,11 @@ export function mapPgError(e: unknown): unknown {
 
 /** Opens (migrating under a lock as needed) a PostgreSQL store. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const sockets = trackSockets();
+  // `socket` is a driver option its types do not declare.
+  const own = { socket: (target: SocketTarget) => sockets.open(target) };
   const sql: Sql = postgres(options.url, {
+    ...own,
     max: options.pool ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => undefined,
@@ -95,6 +100,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await migrate(sql);
   } catch (e) {
     await sql.end({ timeout: 1 }).catch(() => undefined);
+    sockets.destroyAll();
     const mapped = mapPgError(e);
     if (mapped instanceof IpcError) throw mapped;
     throw new IpcError("unavailable", `cannot open database: ${(e as Error).message}`);
@@ -217,7 +223,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const l = listening;
       listening = undefined;
       await l?.then((x) => x.unlisten()).catch(() => undefined);
-      await sql.end({ timeout: 5 });
+      await sql.end({ timeout: 5 }).finally(() => sockets.destroyAll());
     },
   };
   return store;

@@ -1,0 +1,99 @@
+// A closed PostgreSQL store leaves no socket open, whatever it was doing when close() was called:
+// connections still connecting, a prune's reserved connection being opened, a LISTEN being set up.
+// (The driver alone leaves one open in these cases; src/store/postgres/sockets.ts.) Skips with a message
+// when no PostgreSQL answers.
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import postgres from "postgres";
+import { createPostgresStore } from "../../src/store/postgres/index.js";
+import { type SocketTarget, trackSockets } from "../../src/store/postgres/sockets.js";
+import type { NewMessage, Store } from "../../src/store/types.js";
+import { makePostgresDatabase, pgUnavailable, type TestPgDatabase } from "../helpers/postgres.js";
+
+const skip = await pgUnavailable();
+
+const message = (channel: string, content: string): NewMessage => ({
+  channel,
+  sender: "w",
+  content,
+  timestamp: 1_800_000_000.5,
+  signature: "",
+  sigVersion: 0,
+  sigTimestamp: null,
+  sigNonce: null,
+});
+
+const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+
+describe("PostgreSQL store close()", { skip: skip ?? false }, () => {
+  let db: TestPgDatabase;
+  before(async () => {
+    db = await makePostgresDatabase();
+    // Migrated once here, so each case below opens a store on a ready database.
+    await (await createPostgresStore({ url: db.url, pool: 1 })).close();
+  });
+  after(async () => {
+    await db.drop();
+  });
+
+  // Each case starts work that needs new connections and closes the store at once, many times over.
+  const cases: [string, (s: Store) => Promise<unknown>[]][] = [
+    [
+      "reads still connecting",
+      (s) => Array.from({ length: 6 }, () => s.readAfter([{ channel: "c", after: 0 }], 10)),
+    ],
+    ["a prune opening its reserved connection", (s) => [s.lastId(), s.lastId(), s.prune({ before: 0 })]],
+    [
+      "a LISTEN being set up beside connecting queries",
+      (s) => {
+        const stop = s.subscribe?.(() => undefined);
+        setImmediate(() => stop?.());
+        return [s.lastId(), s.channelLastId("c"), s.countAfter("c", 0)];
+      },
+    ],
+    ["appends in flight", (s) => [s.append([message("c", "1")]), s.append([message("d", "2")])]],
+  ];
+
+  it("ends the sockets the driver leaves after end() on a connection still connecting", async () => {
+    const baseline = tcpHandles();
+    for (let round = 0; round < 4; round++) {
+      const sockets = trackSockets();
+      const own = { socket: (t: SocketTarget) => sockets.open(t) };
+      const sql = postgres(db.url, { ...own, max: 2, onnotice: () => undefined });
+      const q = sql`SELECT 1`.catch(() => undefined);
+      // end() with no grace terminates a connection whose socket is not open yet and leaves it be.
+      await sql.end({ timeout: 0 });
+      await q;
+      sockets.destroyAll();
+      assert.equal(sockets.live(), 0);
+    }
+    for (let i = 0; i < 20 && tcpHandles() > baseline; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(
+      tcpHandles(),
+      baseline,
+      `sockets left open: ${JSON.stringify(process.getActiveResourcesInfo())}`,
+    );
+  });
+
+  for (const [name, start] of cases) {
+    it(`leaves no socket open when closed during ${name}`, async () => {
+      const baseline = tcpHandles();
+      for (let round = 0; round < 8; round++) {
+        const store = await createPostgresStore({ url: db.url, pool: 4, connectTimeoutSeconds: 2 });
+        const work = start(store).map((p) => p.catch(() => undefined));
+        // Close at various points of the connects: at once, after a turn, after a few ms.
+        if (round % 3 === 1) await new Promise((r) => setImmediate(r));
+        if (round % 3 === 2) await new Promise((r) => setTimeout(r, round));
+        await store.close();
+        await Promise.all(work);
+      }
+      // Sockets destroyed by close() are released on the next turns of the loop.
+      for (let i = 0; i < 20 && tcpHandles() > baseline; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(
+        tcpHandles(),
+        baseline,
+        `sockets left open: ${JSON.stringify(process.getActiveResourcesInfo())}`,
+      );
+    });
+  }
+});
