@@ -401,6 +401,19 @@ export interface PortableState {
   tokens: TokenRecord[];
   /** One-use proofs still remembered (reference signatures forever), so replays stay refused. */
   usedProofs: ReplayGuard[];
+  /** Idempotency keys still stored, so a client retrying after the move gets the original id. */
+  idempotency: { sender: string; key: string; messageId: number; expiresAt: number }[];
+  /** Webhooks with their ids (delivery ids `msg_<webhook>_<message>` stay the same). */
+  webhooks: PortableWebhook[];
+}
+
+/**
+ * A webhook as copied. `position` is one position safe for every matching channel (nothing after it on
+ * any channel is delivered yet); `positions` are a PostgreSQL prefix webhook's per-channel cursors beyond
+ * it (empty elsewhere; a single-position target re-delivers the messages between, once).
+ */
+export interface PortableWebhook extends WebhookRecord {
+  positions: { channel: string; position: number }[];
 }
 
 /** Copying a store into another, ids kept (an optional Store ability). */

@@ -1,13 +1,15 @@
 // el-ipc migrate between SQLite and PostgreSQL, both ways: every message (ids kept), watermark, agent,
-// key event, access rule, token and used proof copied; an interrupted copy resumes; a target holding
-// other data is refused by the checksum; the CLI prints the counts. Skips when no PostgreSQL answers.
+// key event, access rule, token, used proof, idempotency key and webhook (with a PostgreSQL prefix
+// webhook's per-channel cursors) copied; an interrupted copy resumes; a target holding other data is
+// refused by the checksum; the CLI prints the counts. Skips when no PostgreSQL answers.
 import { strict as assert } from "node:assert";
 import { after, describe, it } from "node:test";
 import { LOCAL } from "../../src/core/caller.js";
 import { createQueue } from "../../src/core/queue.js";
+import { newWebhookSecret } from "../../src/crypto/webhook-signature.js";
 import { migrateStore } from "../../src/store/migrate.js";
 import { openStore, type StoreConfig } from "../../src/store/open.js";
-import type { NewMessage } from "../../src/store/types.js";
+import type { NewMessage, Store, WebhookStore } from "../../src/store/types.js";
 import { cliJson } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/fixtures.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
@@ -113,6 +115,109 @@ describe("el-ipc migrate", { skip: skip ?? false }, () => {
       assert.match(out.checksum, /^[0-9a-f]{64}$/);
     } finally {
       await pg.drop();
+    }
+  });
+
+  it("copies idempotency keys and webhooks both ways, a prefix webhook's cursors passing over nothing", async () => {
+    const from = tmp.path("hooks.db");
+    await seedSqlite(from);
+    const pg = await makePostgresDatabase();
+    const pg2 = await makePostgresDatabase();
+    const hookOf = (s: Store): WebhookStore => s.webhooks as WebhookStore;
+    const newHook = (pattern: string) => ({
+      pattern,
+      url: "https://hooks.example/in",
+      secret: newWebhookSecret(),
+      allowPrivate: false,
+      createdBy: "op",
+      createdAt: 1_800_000_000,
+    });
+    const keyed = (content: string): NewMessage => ({
+      ...msg("general", content, 1),
+      idempotencyKey: "retry-1",
+    });
+    const idOf = (r: unknown): number => (r as { id: number }).id;
+    const sqlite: StoreConfig = { kind: "sqlite", path: from, sync: "normal" };
+    const onPg: StoreConfig = { kind: "postgres", url: pg.url, pool: 2 };
+    const onPg2: StoreConfig = { kind: "postgres", url: pg2.url, pool: 2 };
+    try {
+      const src = await openStore(sqlite);
+      const [first] = await src.append([keyed("once")]);
+      const exact = await hookOf(src).addWebhook(newHook("general"));
+      const prefix = await hookOf(src).addWebhook(newHook("team-*"));
+      await src.append([msg("team-a", "a1", 2), msg("team-b", "b1", 3)]);
+      await hookOf(src).setWebhookDisabled(exact, { at: 1_800_000_500, reason: "tested" });
+      await src.close();
+
+      const r = await migrateStore(sqlite, onPg);
+      assert.equal(r.idempotencyKeys, 1);
+      assert.equal(r.webhooks, 2);
+      const p = await openStore(onPg);
+      try {
+        const [again] = await p.append([keyed("once")]);
+        assert.deepEqual(
+          again,
+          { id: idOf(first), duplicate: true },
+          "a retry after the move gets the original id",
+        );
+        const hooks = await hookOf(p).listWebhooks();
+        assert.deepEqual(
+          hooks.map((w) => [w.id, w.pattern, w.disabledReason]),
+          [
+            [exact, "general", "tested"],
+            [prefix, "team-*", null],
+          ],
+        );
+        const hook = hooks[1] as (typeof hooks)[number];
+        assert.deepEqual(
+          (await hookOf(p).webhookMessages(hook, 10)).map((m) => m.content),
+          ["a1", "b1"],
+          "the copied webhook resumes where it was",
+        );
+        // Deliver team-b's message only, then a late one on team-a: cursors differ per channel.
+        const b1 = (await hookOf(p).webhookMessages(hook, 10))[1];
+        await hookOf(p).advanceWebhook(prefix, "team-b", b1?.id ?? 0);
+        assert.ok(
+          (await hookOf(p).addWebhook(newHook("x"))) > prefix,
+          "new webhook ids follow the copied ones",
+        );
+        assert.equal(await hookOf(p).removeWebhook(prefix + 1), true);
+      } finally {
+        await p.close();
+      }
+
+      // PostgreSQL to PostgreSQL keeps the cursors; to SQLite the one safe position (team-a's).
+      const pending = async (cfg: StoreConfig): Promise<string[]> => {
+        const s = await openStore(cfg);
+        try {
+          const w = (await hookOf(s).listWebhooks()).find((x) => x.id === prefix);
+          return (await hookOf(s).webhookMessages(w as never, 10)).map((m) => m.content);
+        } finally {
+          await s.close();
+        }
+      };
+      assert.deepEqual(await pending(onPg), ["a1"]);
+      const r2 = await migrateStore(onPg, onPg2);
+      assert.equal(r2.webhooks, 2);
+      assert.deepEqual(await pending(onPg2), ["a1"], "cursors copied between PostgreSQL stores");
+      const back = tmp.path("hooks-back.db");
+      const out = await cliJson<{ ok: boolean; idempotencyKeys: number; webhooks: number }>(
+        ["migrate", "--from", pg.url, "--to", back],
+        {},
+      );
+      assert.deepEqual([out.ok, out.idempotencyKeys, out.webhooks], [true, 1, 2]);
+      const left = await pending({ kind: "sqlite", path: back, sync: "normal" });
+      assert.equal(left[0], "a1", "nothing passed over on the single-position target");
+      assert.deepEqual(left, ["a1", "b1"], "b1 comes once more there (at least once)");
+      const s = await openStore({ kind: "sqlite", path: back, sync: "normal" });
+      try {
+        assert.deepEqual(await s.append([keyed("once")]), [{ id: idOf(first), duplicate: true }]);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await pg.drop();
+      await pg2.drop();
     }
   });
 

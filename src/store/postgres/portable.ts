@@ -13,8 +13,10 @@ import {
   toMessage,
   toRule,
   toToken,
+  toWebhook,
+  type WebhookRow,
 } from "../shared/rows.js";
-import type { PortableStore } from "../types.js";
+import type { PortableStore, PortableWebhook } from "../types.js";
 import { type ChannelTally, tallyMessage } from "./messages.js";
 
 /** The portable ability; `q` maps driver errors, `notify` tells other servers about access changes. */
@@ -61,7 +63,7 @@ export function createPgPortable(
       }),
     exportState: () =>
       q(async () => {
-        const [agents, keyEvents, rules, marks, tokens, proofs] = await Promise.all([
+        const [agents, keyEvents, rules, marks, tokens, proofs, keys, hooks, cursors] = await Promise.all([
           sql<AgentRow[]>`SELECT * FROM agents ORDER BY created_at, name COLLATE "C"`,
           sql<KeyEventRow[]>`SELECT * FROM key_events ORDER BY id`,
           sql<
@@ -73,7 +75,28 @@ export function createPgPortable(
           sql<
             { key: string; expires_at: number | null }[]
           >`SELECT key, expires_at FROM used_proofs ORDER BY key COLLATE "C"`,
+          sql<{ sender: string; key: string; message_id: number; expires_at: number }[]>`
+            SELECT sender, key, message_id, expires_at FROM idempotency ORDER BY sender COLLATE "C", key COLLATE "C"`,
+          // A prefix webhook's safe position: the lowest cursor of a matching channel with messages after
+          // it, else its highest cursor (everything delivered).
+          sql<WebhookRow[]>`
+            SELECT w.*, CASE WHEN right(w.pattern, 1) <> '*' THEN w.position ELSE COALESCE(
+              (SELECT min(COALESCE(p.position, w.position)) FROM channels c
+               LEFT JOIN webhook_positions p ON p.webhook_id = w.id AND p.channel = c.channel
+               WHERE left(c.channel, length(w.pattern) - 1) = left(w.pattern, length(w.pattern) - 1)
+                 AND c.channel NOT LIKE '@%' AND c.top_id > COALESCE(p.position, w.position)),
+              GREATEST(w.position, (SELECT max(p.position) FROM webhook_positions p WHERE p.webhook_id = w.id)))
+            END AS position
+            FROM webhooks w ORDER BY w.id`,
+          sql<{ webhook_id: number; channel: string; position: number }[]>`
+            SELECT webhook_id, channel, position FROM webhook_positions ORDER BY webhook_id, channel COLLATE "C"`,
         ]);
+        const webhooks: PortableWebhook[] = hooks.map((r) => ({ ...toWebhook(r), positions: [] }));
+        const byId = new Map(webhooks.map((w) => [w.id, w]));
+        for (const c of cursors) {
+          const w = byId.get(c.webhook_id);
+          if (w && c.position > w.position) w.positions.push({ channel: c.channel, position: c.position });
+        }
         return {
           agents: agents.map(toAgent),
           keyEvents: keyEvents.map(toKeyEvent),
@@ -81,6 +104,13 @@ export function createPgPortable(
           watermarks: marks.map((r) => ({ agent: r.agent, channel: r.channel, after: r.last_id })),
           tokens: tokens.map(toToken),
           usedProofs: proofs.map((r) => ({ key: r.key, expiresAt: r.expires_at })),
+          idempotency: keys.map((r) => ({
+            sender: r.sender,
+            key: r.key,
+            messageId: r.message_id,
+            expiresAt: r.expires_at,
+          })),
+          webhooks,
         };
       }),
     importState: (s) =>
@@ -92,6 +122,9 @@ export function createPgPortable(
           await tx`DELETE FROM watermarks`;
           await tx`DELETE FROM tokens`;
           await tx`DELETE FROM used_proofs`;
+          await tx`DELETE FROM idempotency`;
+          await tx`DELETE FROM webhook_deliveries`;
+          await tx`DELETE FROM webhooks`;
           for (const a of s.agents) {
             await tx`INSERT INTO agents (name, identity, public_key, role, registered_by, created_at, revoked_at, revoked_by)
                      VALUES (${a.name}, ${a.identity}, ${a.publicKey}, ${a.role}, ${a.registeredBy}, ${a.createdAt}, ${a.revokedAt}, ${a.revokedBy})`;
@@ -118,6 +151,25 @@ export function createPgPortable(
                      SELECT * FROM unnest(${s.usedProofs.map((p) => p.key)}::text[], ${s.usedProofs.map((p) => p.expiresAt) as number[]}::bigint[])
                      ON CONFLICT DO NOTHING`;
           }
+          if (s.idempotency.length > 0) {
+            const k = s.idempotency;
+            await tx`INSERT INTO idempotency (sender, key, message_id, expires_at)
+                     SELECT * FROM unnest(${k.map((x) => x.sender)}::text[], ${k.map((x) => x.key)}::text[],
+                                          ${k.map((x) => x.messageId)}::bigint[], ${k.map((x) => x.expiresAt)}::bigint[])`;
+          }
+          // The copy's safe position is where channels without a cursor start; the cursors beyond it follow.
+          for (const w of s.webhooks) {
+            await tx`INSERT INTO webhooks (id, pattern, url, secret, allow_private, position, created_by, created_at,
+                                           disabled_at, disabled_reason)
+                     VALUES (${w.id}, ${w.pattern}, ${w.url}, ${w.secret}, ${w.allowPrivate}, ${w.position},
+                             ${w.createdBy}, ${w.createdAt}, ${w.disabledAt}, ${w.disabledReason})`;
+            for (const c of w.positions) {
+              await tx`INSERT INTO webhook_positions (webhook_id, channel, position)
+                       VALUES (${w.id}, ${c.channel}, ${c.position})`;
+            }
+          }
+          await tx`SELECT setval('webhooks_id_seq', GREATEST((SELECT max(id) FROM webhooks), 1),
+                                 (SELECT max(id) FROM webhooks) IS NOT NULL)`;
           const [row] = await tx<
             { version: number }[]
           >`UPDATE access_version SET version = version + 1 WHERE id = 1 RETURNING version`;

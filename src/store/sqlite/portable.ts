@@ -13,6 +13,8 @@ import {
   toMessage,
   toRule,
   toToken,
+  toWebhook,
+  type WebhookRow,
 } from "../shared/rows.js";
 import type { PortableStore } from "../types.js";
 
@@ -40,7 +42,17 @@ export function createSqlitePortable(db: Database.Database, fail: (e: unknown) =
     }
   });
   const importState = db.transaction((s: Parameters<PortableStore["importState"]>[0]) => {
-    for (const t of ["agents", "key_events", "access_rules", "watermarks", "tokens", "used_proofs"])
+    for (const t of [
+      "agents",
+      "key_events",
+      "access_rules",
+      "watermarks",
+      "tokens",
+      "used_proofs",
+      "idempotency",
+      "webhook_deliveries",
+      "webhooks",
+    ])
       db.exec(`DELETE FROM ${t}`);
     const agent = db.prepare(
       "INSERT INTO agents (name, identity, public_key, role, registered_by, created_at, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -73,6 +85,27 @@ export function createSqlitePortable(db: Database.Database, fail: (e: unknown) =
       token.run(t.id, t.agent, t.secretHash, t.issuedBy, t.createdAt, t.expiresAt, t.revokedAt, t.revokedBy);
     const proof = db.prepare("INSERT OR IGNORE INTO used_proofs (key, expires_at) VALUES (?, ?)");
     for (const p of s.usedProofs) proof.run(p.key, p.expiresAt);
+    const key = db.prepare(
+      "INSERT INTO idempotency (sender, key, message_id, expires_at) VALUES (?, ?, ?, ?)",
+    );
+    for (const k of s.idempotency) key.run(k.sender, k.key, k.messageId, k.expiresAt);
+    // One position per webhook here (one writer): the copy's safe position; cursors beyond it are dropped.
+    const hook = db.prepare(
+      "INSERT INTO webhooks (id, pattern, url, secret, allow_private, position, created_by, created_at, disabled_at, disabled_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const w of s.webhooks)
+      hook.run(
+        w.id,
+        w.pattern,
+        w.url,
+        w.secret,
+        w.allowPrivate ? 1 : 0,
+        w.position,
+        w.createdBy,
+        w.createdAt,
+        w.disabledAt,
+        w.disabledReason,
+      );
     db.prepare("UPDATE access_version SET version = version + 1 WHERE id = 1").run();
   });
   const guard = <T>(f: () => T): Promise<T> => {
@@ -111,6 +144,15 @@ export function createSqlitePortable(db: Database.Database, fail: (e: unknown) =
             expires_at: number | null;
           }[]
         ).map((r) => ({ key: r.key, expiresAt: r.expires_at })),
+        idempotency: (
+          db
+            .prepare("SELECT sender, key, message_id, expires_at FROM idempotency ORDER BY sender, key")
+            .all() as { sender: string; key: string; message_id: number; expires_at: number }[]
+        ).map((r) => ({ sender: r.sender, key: r.key, messageId: r.message_id, expiresAt: r.expires_at })),
+        webhooks: (db.prepare("SELECT * FROM webhooks ORDER BY id").all() as WebhookRow[]).map((r) => ({
+          ...toWebhook(r),
+          positions: [],
+        })),
       })),
     importState: (s) => guard(() => importState.immediate(s)),
   };
