@@ -1,7 +1,7 @@
 // Dashboard sign-in: an operator's signed request makes a one-time code with a short life; the browser
 // exchanges it for a session (a cookie in the face). Codes and sessions live in this process's memory
 // only, as SHA-256 hashes, bounded in number: a restart signs everyone out.
-import { createHash, randomBytes } from "node:crypto";
+import { nodeCrypto } from "../crypto/node-crypto.js";
 import { ANONYMOUS, type Caller } from "./caller.js";
 import { IpcError } from "./errors.js";
 import type { SecurityLog } from "./security-log.js";
@@ -44,7 +44,7 @@ export interface DashboardSessionOptions {
   random?: (n: number) => Buffer;
 }
 
-const hash = (s: string): string => createHash("sha256").update(s, "utf8").digest("hex");
+const hash = (s: string): string => nodeCrypto().createHash("sha256").update(s, "utf8").digest("hex");
 
 /** Drops expired entries, then the oldest while over `max` (a Map keeps insertion order). */
 function trim<T extends { expiresAt: number }>(m: Map<string, T>, now: number, max: number): void {
@@ -54,7 +54,7 @@ function trim<T extends { expiresAt: number }>(m: Map<string, T>, now: number, m
 
 /** Creates the dashboard sign-in of one queue. */
 export function createDashboardSessions(o: DashboardSessionOptions) {
-  const random = o.random ?? randomBytes;
+  const random = o.random ?? ((n: number) => nodeCrypto().randomBytes(n));
   const codes = new Map<string, Pending>();
   const sessions = new Map<string, DashboardSessionInfo>();
   const refused = (message: string) =>

@@ -1,7 +1,7 @@
 // Bearer tokens: an operator issues one for one agent, with a lifetime; it lets a client that holds no
 // key (an MCP client over HTTP, an A2A client) act as that agent. Only the SHA-256 of the secret is
 // stored; a token is refused once revoked, expired, or its agent revoked.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../crypto/node-crypto.js";
 import type { Store, TokenRecord, TokenStore } from "../store/types.js";
 import type { Caller, ProvenCaller } from "./caller.js";
 import { IpcError } from "./errors.js";
@@ -55,7 +55,7 @@ export interface TokenOptions {
 }
 
 function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
+  return nodeCrypto().createHash("sha256").update(text, "utf8").digest();
 }
 
 function infoOf(t: TokenRecord): TokenInfo {
@@ -77,7 +77,7 @@ function operatorOf(caller: Caller): string {
 
 /** Creates the token functions of one queue. */
 export function createTokens(o: TokenOptions) {
-  const random = o.random ?? randomBytes;
+  const random = o.random ?? ((n: number) => nodeCrypto().randomBytes(n));
   const now = () => o.clock() / 1000;
   function tokens(): TokenStore {
     if (!o.store.tokens) throw new IpcError("unavailable", "this store keeps no tokens");
@@ -173,7 +173,7 @@ export function createTokens(o: TokenOptions) {
       const m = TOKEN_FORM.exec(token);
       const rec = m ? await tokens().getToken(m[1] as string) : undefined;
       const expected = Buffer.from(rec?.secretHash ?? "0".repeat(64), "hex");
-      const matches = timingSafeEqual(sha256(m?.[2] ?? ""), expected);
+      const matches = nodeCrypto().timingSafeEqual(sha256(m?.[2] ?? ""), expected);
       if (!m || !rec || !matches) throw refused("invalid bearer token");
       stillValid(rec);
       await o.identity.activeAgent(rec.agent, { action: "token" });

@@ -1,16 +1,8 @@
 // Ed25519 keys over node:crypto: parse PEM once, keep the KeyObject; sign and verify; did:key.
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  verify,
-} from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { IpcError } from "../core/errors.js";
 import { weakPublicKeyReason } from "./ed25519-point.js";
+import { nodeCrypto } from "./node-crypto.js";
 
 /** A freshly generated key pair as PEM text (private PKCS8, public SPKI). */
 export interface PemKeyPair {
@@ -20,7 +12,7 @@ export interface PemKeyPair {
 
 /** Generates an Ed25519 key pair in the PEM forms the reference uses. */
 export function generateKeyPair(): PemKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519", {
+  const { privateKey, publicKey } = nodeCrypto().generateKeyPairSync("ed25519", {
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
     publicKeyEncoding: { type: "spki", format: "pem" },
   });
@@ -31,7 +23,7 @@ export function generateKeyPair(): PemKeyPair {
 export function parsePrivateKey(pem: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem.trim(), format: "pem" });
+    key = nodeCrypto().createPrivateKey({ key: pem.trim(), format: "pem" });
   } catch {
     throw new IpcError("invalid_argument", "not a PEM private key");
   }
@@ -58,7 +50,7 @@ export function parsePublicKey(pem: string): KeyObject {
   if (!PUBLIC_PEM.test(text)) throw new IpcError("invalid_argument", "not a PEM public key");
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: text, format: "pem" });
+    key = nodeCrypto().createPublicKey({ key: text, format: "pem" });
   } catch {
     throw new IpcError("invalid_argument", "not a PEM public key");
   }
@@ -78,12 +70,12 @@ export function parsePublicKey(pem: string): KeyObject {
 
 /** The SPKI PEM public key that belongs to a private key. */
 export function publicPemOf(privateKey: KeyObject): string {
-  return createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString();
+  return nodeCrypto().createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString();
 }
 
 /** The raw 32-byte Ed25519 public key (RFC 8032) inside a KeyObject. */
 export function rawPublicKey(key: KeyObject): Buffer {
-  const pub = key.type === "private" ? createPublicKey(key) : key;
+  const pub = key.type === "private" ? nodeCrypto().createPublicKey(key) : key;
   const der = pub.export({ type: "spki", format: "der" });
   return der.subarray(der.length - 32);
 }
@@ -95,7 +87,7 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
 
 /** Signs bytes; returns standard base64. */
 export function signBytes(privateKey: KeyObject, bytes: Buffer): string {
-  return sign(null, bytes, privateKey).toString("base64");
+  return nodeCrypto().sign(null, bytes, privateKey).toString("base64");
 }
 
 // 64 signature bytes in standard padded base64 are exactly 86 characters and "==".
@@ -115,7 +107,7 @@ export function verifyBytes(publicKey: KeyObject, bytes: Buffer, signature: stri
   const raw = decodeSignature(signature);
   if (!raw) return false;
   try {
-    return verify(null, bytes, publicKey, raw);
+    return nodeCrypto().verify(null, bytes, publicKey, raw);
   } catch {
     return false;
   }
@@ -130,7 +122,7 @@ export function verifyBytesAsync(publicKey: KeyObject, bytes: Buffer, signature:
   if (!raw) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
-      verify(null, bytes, publicKey, raw, (err, ok) => resolve(!err && ok));
+      nodeCrypto().verify(null, bytes, publicKey, raw, (err, ok) => resolve(!err && ok));
     } catch {
       resolve(false);
     }
@@ -139,17 +131,17 @@ export function verifyBytesAsync(publicKey: KeyObject, bytes: Buffer, signature:
 
 /** A fresh random nonce: 16 bytes, base64url. */
 export function newNonce(): string {
-  return randomBytes(16).toString("base64url");
+  return nodeCrypto().randomBytes(16).toString("base64url");
 }
 
 /** A key's fingerprint: `SHA256:` and the base64 (unpadded) of SHA-256 of the raw 32-byte public key. */
 export function keyFingerprint(key: KeyObject): string {
-  return `SHA256:${createHash("sha256").update(rawPublicKey(key)).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${nodeCrypto().createHash("sha256").update(rawPublicKey(key)).digest("base64").replace(/=+$/, "")}`;
 }
 
 /** Lower-case hex SHA-256. */
 export function sha256Hex(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+  return nodeCrypto().createHash("sha256").update(data).digest("hex");
 }
 
 const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

@@ -1,6 +1,6 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
 // `${webhook-id}.${webhook-timestamp}.${body}` with the base64-decoded secret, sent as `v1,<base64>`.
-import { createHmac, randomBytes } from "node:crypto";
+import { nodeCrypto } from "./node-crypto.js";
 
 /** The prefix of a Standard Webhooks secret. */
 export const SECRET_PREFIX = "whsec_";
@@ -9,7 +9,7 @@ export const SECRET_BYTES = { min: 16, max: 64 } as const;
 
 /** A new random secret: `whsec_` and 32 random bytes in base64. */
 export function newWebhookSecret(): string {
-  return SECRET_PREFIX + randomBytes(32).toString("base64");
+  return SECRET_PREFIX + nodeCrypto().randomBytes(32).toString("base64");
 }
 
 /** The key bytes of a `whsec_<base64>` secret, or undefined when it is not one of 16 to 64 bytes. */
@@ -23,6 +23,9 @@ export function webhookSecretBytes(secret: string): Buffer | undefined {
 
 /** The `webhook-signature` value for one delivery: `v1,` and the base64 HMAC-SHA256. */
 export function webhookSignature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
-  const mac = createHmac("sha256", key).update(`${id}.${timestampSeconds}.${body}`, "utf8").digest("base64");
+  const mac = nodeCrypto()
+    .createHmac("sha256", key)
+    .update(`${id}.${timestampSeconds}.${body}`, "utf8")
+    .digest("base64");
   return `v1,${mac}`;
 }
