@@ -20,6 +20,7 @@ import type { QueueObserver } from "./observer.js";
 import type { Queue } from "./queue-api.js";
 import { createSecurityLog, type SecurityListener, type SecurityLog } from "./security-log.js";
 import { createSeek } from "./seek.js";
+import { createStoreCache } from "./store-cache.js";
 import { streamMessages } from "./stream.js";
 import { createTokens } from "./tokens.js";
 import type { SendInput, SendResult } from "./types.js";
@@ -71,7 +72,9 @@ export type {
 
 /** Creates a queue over a store. */
 export function createQueue(options: QueueOptions): Queue {
-  const store = options.store;
+  // Identities and the access version in memory between the store's change events (PostgreSQL only).
+  const cache = createStoreCache(options.store);
+  const store = cache.store;
   const clock = options.clock ?? Date.now;
   const observer = options.observer;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -433,6 +436,7 @@ export function createQueue(options: QueueOptions): Queue {
       hub.close();
       await security.summarize();
       await security.flush();
+      cache.close();
       await store.close();
     },
   };

@@ -299,6 +299,13 @@ export interface Store {
    * stops listening.
    */
   subscribe?(listener: (change: StoreChange) => void): () => void;
+  /**
+   * Optional: true when subscribe() reports every identity and access change committed elsewhere ("access",
+   * "agents", or "resync" when notifications may have been lost, including once when it starts), so the
+   * core may keep identities, the access version and the secure-mode flag between those events. Without
+   * it the core asks the store each time (SQLite: the CLI may revoke from another process at any moment).
+   */
+  readonly pushesIdentityChanges?: boolean;
   /** Optional: outbound webhooks (a backend without it refuses `el-ipc webhook`). */
   webhooks?: WebhookStore;
   /** Optional: bearer tokens issued by operators (without it, `el-ipc token` is refused). */

@@ -193,6 +193,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     webhooks: createPgWebhooks(sql, q),
     views: createPgViews(sql, q),
     portable: createPgPortable(sql, q, (tx, version) => send(tx, { a: version })),
+    pushesIdentityChanges: true,
     subscribe(listener) {
       listeners.add(listener);
       if (idle) clearTimeout(idle);
