@@ -58,6 +58,27 @@ const UNAVAILABLE_CODES = new Set([
   "CONNECT_TIMEOUT",
 ]);
 
+/**
+ * Channel names split into lists whose notifications stay far below PostgreSQL's payload limit; a name
+ * too long to send is replaced by "", on which receivers wake everyone.
+ */
+export function channelParts(names: readonly string[]): string[][] {
+  const parts: string[][] = [];
+  let part: string[] = [];
+  let size = 0;
+  for (const n of names) {
+    if (size + n.length > MAX_PAYLOAD / 2 && part.length > 0) {
+      parts.push(part);
+      part = [];
+      size = 0;
+    }
+    part.push(n.length > MAX_PAYLOAD / 2 ? "" : n);
+    size += n.length + 4;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
 /** Maps a driver error to an IpcError when the database is unreachable or overloaded; others unchanged. */
 export function mapPgError(e: unknown): unknown {
   if (e instanceof IpcError) return e;
@@ -124,22 +145,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${text})`;
       return;
     }
-    // Too many channel names for one payload: several notifications, each with some of them.
-    const names = p.m ?? [];
-    let part: string[] = [];
-    let size = 0;
-    for (const n of names) {
-      if (size + n.length > MAX_PAYLOAD / 2 && part.length > 0) {
-        await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${JSON.stringify({ s: self, m: part, t: p.t })})`;
-        part = [];
-        size = 0;
-      }
-      part.push(n.length > MAX_PAYLOAD / 2 ? "" : n);
-      size += n.length + 3;
-    }
-    // A name too long to send is replaced by "": receivers then wake everyone.
-    if (part.length > 0)
+    for (const part of channelParts(p.m ?? [])) {
       await tx`SELECT pg_notify(${NOTIFY_CHANNEL}, ${JSON.stringify({ s: self, m: part, t: p.t })})`;
+    }
   }
 
   const messages = createPgMessages({
@@ -147,6 +155,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     isClosed,
     mapError: mapPgError,
     notify: (tx, channels, top) => send(tx, { m: channels, t: top }),
+    announce: (channels) => ({ channel: NOTIFY_CHANNEL, self, parts: channelParts(channels) }),
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),
   });
   const { drain, ...messageMethods } = messages;

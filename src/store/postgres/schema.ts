@@ -141,4 +141,79 @@ export const MIGRATIONS: readonly string[] = [
   -- so several servers do not post the same messages.
   ALTER TABLE webhooks ADD COLUMN claimed_by text, ADD COLUMN claimed_until double precision;
   `,
+  `
+  -- One group commit in one statement (one round trip instead of eight): locks the channels' rows in one
+  -- order, consumes each call's replay proofs (a call with a used one is refused whole, its new proofs
+  -- given back), takes ids for the rest while the locks are held, stores them, counts them into the
+  -- summary and notifies the other servers. Answers one id per message, 0 for a refused call's.
+  CREATE FUNCTION elipc_append(
+    p_call int[], p_channel text[], p_sender text[], p_content text[], p_created float8[],
+    p_signature text[], p_sig_version smallint[], p_sig_timestamp bigint[], p_sig_nonce text[],
+    p_guard_key text[], p_guard_expires bigint[], p_notify_channel text, p_self text, p_parts jsonb)
+  RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+  DECLARE
+    n int := cardinality(p_call);
+    calls int := 0;
+    ok boolean[];
+    mine text[] := '{}';
+    ids bigint[];
+    res bigint[] := '{}';
+    taken int;
+    k int := 0;
+    newest bigint;
+    part jsonb;
+  BEGIN
+    SELECT max(c) INTO calls FROM unnest(p_call) AS c;
+    ok := array_fill(true, ARRAY[calls]);
+    INSERT INTO channels (channel) SELECT DISTINCT c FROM unnest(p_channel) AS c ORDER BY c
+      ON CONFLICT (channel) DO NOTHING;
+    PERFORM 1 FROM channels WHERE channel = ANY(p_channel) ORDER BY channel FOR UPDATE;
+    -- Calls in order; a call's messages are consecutive.
+    FOR i IN 1..n LOOP
+      IF p_guard_key[i] IS NOT NULL AND ok[p_call[i]] THEN
+        INSERT INTO used_proofs (key, expires_at) VALUES (p_guard_key[i], p_guard_expires[i])
+          ON CONFLICT DO NOTHING;
+        IF FOUND THEN mine := mine || p_guard_key[i]; ELSE ok[p_call[i]] := false; END IF;
+      END IF;
+      IF i = n OR p_call[i + 1] IS DISTINCT FROM p_call[i] THEN
+        IF NOT ok[p_call[i]] AND cardinality(mine) > 0 THEN
+          DELETE FROM used_proofs WHERE key = ANY(mine);
+        END IF;
+        mine := '{}';
+      END IF;
+    END LOOP;
+    SELECT count(*) INTO taken FROM unnest(p_call) AS c WHERE ok[c];
+    IF taken = 0 THEN
+      RETURN array_fill(0::bigint, ARRAY[n]);
+    END IF;
+    SELECT array_agg(x ORDER BY x) INTO ids
+      FROM (SELECT nextval('messages_id_seq') AS x FROM generate_series(1, taken)) AS s;
+    FOR i IN 1..n LOOP
+      IF ok[p_call[i]] THEN
+        k := k + 1;
+        res := res || ids[k];
+      ELSE
+        res := res || 0::bigint;
+      END IF;
+    END LOOP;
+    INSERT INTO messages (id, channel, sender, content, created_at, signature, sig_version, sig_timestamp, sig_nonce)
+      SELECT * FROM unnest(res, p_channel, p_sender, p_content, p_created, p_signature, p_sig_version,
+                           p_sig_timestamp, p_sig_nonce)
+        AS u(id, channel, sender, content, created, signature, sig_version, sig_timestamp, sig_nonce)
+      WHERE u.id > 0;
+    UPDATE channels c SET count = c.count + d.n,
+        last_at = CASE WHEN d.top > c.top_id THEN d.last ELSE c.last_at END,
+        top_id = GREATEST(c.top_id, d.top)
+      FROM (SELECT u.channel, count(*) AS n, max(u.id) AS top, (array_agg(u.created ORDER BY u.id DESC))[1] AS last
+            FROM unnest(res, p_channel, p_created) AS u(id, channel, created) WHERE u.id > 0
+            GROUP BY u.channel) AS d
+      WHERE c.channel = d.channel;
+    newest := ids[taken];
+    FOR part IN SELECT jsonb_array_elements(p_parts) LOOP
+      PERFORM pg_notify(p_notify_channel, jsonb_build_object('s', p_self, 'm', part, 't', newest)::text);
+    END LOOP;
+    RETURN res;
+  END
+  $fn$;
+  `,
 ];
