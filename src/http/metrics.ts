@@ -46,6 +46,8 @@ export interface ServerMetrics {
 export interface ServerMetricsOptions {
   /** The SQLite database file, whose size and its -wal file's are read; undefined for a server database. */
   dbPath: string | undefined;
+  /** Bytes a server database takes (PostgreSQL), when there is no file to measure. Default none. */
+  databaseBytes?: () => Promise<number | undefined>;
   /** Reads and streams parked now (Queue.waiting). */
   waiting: () => number;
   /** Whether an operator exists (Queue.isSecure). */
@@ -169,8 +171,12 @@ export function createServerMetrics(o: ServerMetricsOptions): ServerMetrics {
     help: "Size of the database files, main and write-ahead log",
     labelNames: ["file"],
     registers: [registry],
-    collect() {
-      if (o.dbPath === undefined) return;
+    async collect() {
+      if (o.dbPath === undefined) {
+        const n = await o.databaseBytes?.().catch(() => undefined);
+        if (n !== undefined) this.set({ file: "main" }, n);
+        return;
+      }
       this.set({ file: "main" }, fileBytes(o.dbPath));
       this.set({ file: "wal" }, fileBytes(`${o.dbPath}-wal`));
     },

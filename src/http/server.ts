@@ -314,6 +314,7 @@ export async function startHttpServer(
       ? undefined
       : (await import("./metrics.js")).createServerMetrics({
           dbPath: config.store.kind === "sqlite" ? config.store.path : undefined,
+          databaseBytes: async () => store.databaseBytes?.(),
           waiting: () => queue?.waiting() ?? 0,
           isSecure: async () => (await queue?.isSecure()) ?? false,
         });

@@ -312,6 +312,8 @@ export interface Store {
   tokens?: TokenStore;
   /** Optional: the dashboard's read-only views (without it, the dashboard shows no messages or unread counts). */
   views?: ViewStore;
+  /** Optional: bytes a server database takes (the metrics' `elipc_database_bytes` where there is no file). */
+  databaseBytes?(): Promise<number>;
   /** Optional: copying the whole store into another (`el-ipc migrate`). */
   portable?: PortableStore;
   /** Releases the backend. */

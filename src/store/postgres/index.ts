@@ -201,6 +201,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     tokens: createPgTokens(sql, q),
     webhooks: createPgWebhooks(sql, q),
     views: createPgViews(sql, q),
+    databaseBytes: () =>
+      q(async () => {
+        const [r] = await sql<{ n: number }[]>`SELECT pg_database_size(current_database()) AS n`;
+        return r?.n ?? 0;
+      }),
     portable: createPgPortable(sql, q, (tx, version) => send(tx, { a: version })),
     pushesIdentityChanges: true,
     subscribe(listener) {
