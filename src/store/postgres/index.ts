@@ -159,7 +159,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),
   });
   const { drain, ...messageMethods } = messages;
-  const prune = createPgPruner(sql, isClosed, mapPgError);
+  // close() lets a retention pass finish (it stops after its current chunk): ending the pool under a
+  // reserve() still connecting would hold close() for its whole timeout.
+  const pruner = createPgPruner(sql, isClosed, mapPgError);
+  const pruning = new Set<Promise<number>>();
+  const prune: Store["prune"] = (opts) => {
+    if (closed) return Promise.reject(new IpcError("unavailable", "store is closed", 1));
+    const p = pruner(opts);
+    pruning.add(p);
+    const forget = (): void => {
+      pruning.delete(p);
+    };
+    p.then(forget, forget);
+    return p;
+  };
 
   // One LISTEN connection while anyone subscribes; porsager reconnects it by itself and calls onlisten
   // after every (re)connect, when notifications may have been missed: subscribers then resync.
@@ -233,6 +246,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (closed) return;
       await drain();
       closed = true;
+      await Promise.allSettled([...pruning]);
       listeners.clear();
       if (idle) clearTimeout(idle);
       const l = listening;
