@@ -73,9 +73,16 @@ export async function openSends(ctx: BenchContext): Promise<Figure> {
   };
 }
 
-/** Seeds an operator and registers one agent with the CLI; returns the agent's key file. */
-async function secureSetup(ctx: BenchContext, dbPath: string, agent: string): Promise<string> {
-  const env = cleanEnv({ IPC_DB_PATH: dbPath });
+/**
+ * Seeds an operator and registers one agent with the CLI on the database `db` names (IPC_DB_PATH or
+ * IPC_DB_URL); returns the agent's key file.
+ */
+export async function secureSetup(
+  ctx: BenchContext,
+  db: Record<string, string>,
+  agent: string,
+): Promise<string> {
+  const env = cleanEnv(db);
   const cli = (args: string[]) => run(process.execPath, [ctx.cli, ...args], { env, timeoutMs: 30_000 });
   const opKey = join(ctx.work, "operator.key");
   const seeded = await cli(["seed", "bench-operator"]);
@@ -103,7 +110,7 @@ async function secureSetup(ctx: BenchContext, dbPath: string, agent: string): Pr
 export async function secureSends(ctx: BenchContext): Promise<Figure> {
   const dbPath = join(ctx.work, "secure-sends.db");
   const agent = "bench-agent";
-  const key = await secureSetup(ctx, dbPath, agent);
+  const key = await secureSetup(ctx, { IPC_DB_PATH: dbPath }, agent);
   // Enough distinct bodies for 10,000 sends/s over the whole run (the target is 6,000); a wrk thread
   // that runs out stops early and the rate is taken over the shorter run. Env BENCH_SECURE_BODIES.
   const perThread = Math.ceil(Number(process.env.BENCH_SECURE_BODIES ?? 10_000 * ctx.durationS) / 2);

@@ -101,8 +101,11 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
       }
     });
     const { channel, self, parts } = o.announce(channels);
+    // The statement's transaction commits without waiting for its WAL flush, so the channel locks are
+    // free for the next batch at once (they would otherwise be held through the flush); the callers are
+    // answered only after the flush barrier below.
     const [row] = await sql<{ ids: (number | string)[] }[]>`
-      SELECT elipc_append(
+      SELECT set_config('synchronous_commit', 'off', true) AS lazy, elipc_append(
         ${call}::int[], ${msgs.map((m) => m.channel)}::text[], ${msgs.map((m) => m.sender)}::text[],
         ${msgs.map((m) => m.content)}::text[], ${msgs.map((m) => m.timestamp)}::float8[],
         ${msgs.map((m) => m.signature)}::text[], ${msgs.map((m) => m.sigVersion)}::smallint[],
@@ -110,6 +113,11 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
         ${msgs.map((m) => m.replayGuard?.key ?? null) as string[]}::text[],
         ${msgs.map((m) => m.replayGuard?.expiresAt ?? null) as number[]}::bigint[],
         ${channel}, ${self}, ${JSON.stringify(parts)}::text::jsonb) AS ids`;
+    // A transactional WAL record committed synchronously flushes the WAL up to itself, and so every batch
+    // committed before it; batches that commit meanwhile share the flush (PostgreSQL's group commit).
+    const barrier = sql`SELECT pg_logical_emit_message(true, 'elipc', '')`.then(() => undefined);
+    barrier.catch(() => undefined);
+    flushed = barrier;
     const ids = (row?.ids ?? []).map(Number);
     if (ids.length !== msgs.length)
       throw new Error(`elipc_append answered ${ids.length} ids for ${msgs.length}`);
@@ -127,6 +135,9 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
     });
     return results as Outcome<AppendResult[]>[];
   }
+
+  /** Resolves once the WAL is flushed past the last batch commitInOne committed (its callers wait for it). */
+  let flushed: Promise<void> = Promise.resolve();
 
   const appends = createBatcher<NewMessage[], AppendResult[]>({
     schedule: setImmediate,
@@ -220,7 +231,16 @@ export function createPgMessages(o: PgMessageOptions): PgMessageMethods {
     append(messages) {
       if (o.isClosed()) return closedError();
       if (messages.length === 0) return Promise.resolve([]);
-      return track(appends.push(messages));
+      return track(
+        appends.push(messages).then(async (r) => {
+          try {
+            await flushed;
+          } catch (e) {
+            throw o.mapError(e);
+          }
+          return r;
+        }),
+      );
     },
     readAfter: reads.readAfter,
     lastId: () =>
