@@ -34,6 +34,10 @@ import { registerUiRoutes } from "./routes/ui.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import { openModeRefusal } from "./tunnel.js";
 
+// What a program embedding the server (the package's "el-ipc/server") needs to build its Config: the same
+// resolution as the CLI's (flags, then the environment, then defaults).
+export { type Config, type ConfigFlags, resolveConfig } from "../config.js";
+
 /** Log levels of the built-in logger. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 

@@ -1,6 +1,6 @@
 // The package as another project sees it: `npm pack` ships no tests or benchmarks; a consumer project
-// with the tarball installed imports `connect` from "el-ipc", compiles under `tsc --strict` against the
-// shipped declarations and runs against a real server.
+// with the tarball installed starts a server through "el-ipc/server", talks to it with `connect` from
+// "el-ipc", and compiles under `tsc --strict` against the shipped declarations of both entries.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -8,11 +8,14 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { finished } from "../helpers/cli.js";
 import { makeTempDir, REPO_ROOT } from "../helpers/fixtures.js";
-import { listeningServer } from "../helpers/http.js";
 
 const CONSUMER = `import { connect, IpcError, type Message, type SendResult } from "el-ipc";
+import { type Config, resolveConfig, startHttpServer } from "el-ipc/server";
 
-const client = await connect({ url: process.env.SERVER_URL, agent: "consumer", apiKey: "pkg-key" });
+// The server embedded through the package's second entry, configured as the CLI would be.
+const config: Config = resolveConfig({ db: process.env.DB_PATH, port: 0 }, { IPC_API_KEY: "pkg-key" });
+const server = await startHttpServer(config, { metrics: false });
+const client = await connect({ url: server.url, agent: "consumer", apiKey: "pkg-key" });
 const sent: SendResult = await client.send("pkg", "hello from a consumer");
 const got: Message[] = await client.read("pkg");
 const first: string = got[0]?.content ?? "";
@@ -24,6 +27,7 @@ try {
   console.log(JSON.stringify({ id: sent.id, first, code, status: e.status }));
 }
 await client.close();
+await server.close();
 `;
 
 /** Runs a command; fails the test with its output when it fails. */
@@ -83,23 +87,17 @@ describe("the packed package in a consumer project", () => {
     );
     writeFileSync(join(app, "index.ts"), CONSUMER);
     run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "."], app);
-    const server = await listeningServer({ IPC_API_KEY: "pkg-key" });
-    try {
-      // Not spawnSync: the server answers from this process's event loop.
-      const child = spawn(process.execPath, [join(app, "out", "index.js")], {
-        cwd: app,
-        env: { PATH: process.env.PATH, SERVER_URL: server.url },
-      });
-      const done = await finished(child);
-      assert.equal(done.code, 0, done.stderr);
-      const out = done.stdout;
-      const r = JSON.parse(out) as { id: number; first: string; code: string; status: number };
-      assert.equal(r.first, "hello from a consumer");
-      assert.ok(r.id > 0);
-      // Open mode: a revocation without an operator's signature is refused.
-      assert.ok(r.status >= 400 && r.status < 500, out);
-    } finally {
-      await server.close();
-    }
+    const child = spawn(process.execPath, [join(app, "out", "index.js")], {
+      cwd: app,
+      env: { PATH: process.env.PATH, DB_PATH: tmp.path("consumer.db") },
+    });
+    const done = await finished(child);
+    assert.equal(done.code, 0, done.stderr);
+    const out = done.stdout;
+    const r = JSON.parse(out) as { id: number; first: string; code: string; status: number };
+    assert.equal(r.first, "hello from a consumer");
+    assert.ok(r.id > 0);
+    // Open mode: a revocation without an operator's signature is refused.
+    assert.ok(r.status >= 400 && r.status < 500, out);
   });
 });

@@ -11,8 +11,11 @@ import { openDatabase } from "../../src/sdk/local.js";
 import { makeTempDir, REPO_ROOT } from "../helpers/fixtures.js";
 import { listeningServer } from "../helpers/http.js";
 
-/** The SDK module a block's `import … from "el-ipc"` stands for (this build's source). */
-const SDK_URL = new URL("../../src/sdk/index.js", import.meta.url).href;
+/** The modules a block's `import … from "el-ipc"` and `"el-ipc/server"` stand for (this build's source). */
+const PACKAGE_URLS: Record<string, string> = {
+  "el-ipc": new URL("../../src/sdk/index.js", import.meta.url).href,
+  "el-ipc/server": new URL("../../src/http/server.js", import.meta.url).href,
+};
 
 /** The ```ts blocks of docs/SDK.md, in order. */
 function examples(): string[] {
@@ -23,7 +26,7 @@ function examples(): string[] {
 /** A block as the body of an async function: its static imports become dynamic ones. */
 function runnable(block: string): string {
   return block.replace(/^import \{([^}]*)\} from "([^"]+)";$/gm, (_, names: string, from: string) => {
-    const url = from === "el-ipc" ? SDK_URL : from;
+    const url = PACKAGE_URLS[from] ?? from;
     return `const {${names}} = await import(${JSON.stringify(url)});`;
   });
 }
@@ -83,6 +86,8 @@ function check(printed: string[][], mode: string): void {
   assert.ok(all.includes("forbidden 403"), all.join("\n"));
   assert.ok(all.some((l) => /^team-\* read allow$/.test(l)));
   assert.ok(all.some((l) => /^rotate boss \d/.test(l)));
+  // The embedded server's first message, on its own fresh database.
+  assert.deepEqual(printed.at(-1), ["1"]);
 }
 
 describe("docs/SDK.md examples", () => {

@@ -14,9 +14,6 @@ import { makeTempDir } from "../helpers/fixtures.js";
 const LIB = dirname(CLI);
 const SDK = join(LIB, "index.js");
 const SERVER = join(LIB, "server.js");
-// The configuration is built with tsc's output of src/config.ts (the server face takes a Config and
-// exports no builder); that test scaffolding has its own copy of the core, so it is left out of the count.
-const CONFIG = join(LIB, "..", "src", "config.js");
 
 describe("a program importing el-ipc and el-ipc/server", () => {
   const dir = makeTempDir("el-ipc-one-copy-");
@@ -36,8 +33,7 @@ describe("a program importing el-ipc and el-ipc/server", () => {
         'import { register } from "node:module";',
         `register(${url(hooks)});`,
         `const { IpcError } = await import(${url(SDK)});`,
-        `const { startHttpServer } = await import(${url(SERVER)});`,
-        `const { resolveConfig } = await import(${url(CONFIG)});`,
+        `const { resolveConfig, startHttpServer } = await import(${url(SERVER)});`,
         `const config = resolveConfig({ db: ${JSON.stringify(dir.path("ipc.db"))} }, {});`,
         // Refused by the server face itself: an open-mode server on every address.
         "const refused = await startHttpServer({ ...config, host: '0.0.0.0', port: 0 }, { metrics: false }).catch((e) => e);",
