@@ -25,11 +25,6 @@ import { makePostgresDatabase, pgUnavailable, type TestPgDatabase } from "../hel
 
 const skip = await pgUnavailable();
 
-after(() => {
-  // A closed store's pooled connection sometimes keeps the process alive (see test/store/postgres.test.ts).
-  setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
-});
-
 const BOUND_MS = 1000;
 
 /** A body's operator-signed fields in the core's form. */
