@@ -2,7 +2,7 @@
 // postgres:// URL (each test store gets its own new database, dropped afterwards). Core and HTTP suites
 // open their stores here, so one environment variable runs them on any backend.
 import { openStore, type StoreConfig } from "../../src/store/open.js";
-import type { Store } from "../../src/store/types.js";
+import type { NewMessage, Store } from "../../src/store/types.js";
 import { makeTempDir } from "./fixtures.js";
 
 /** A store location for one test, with what the test may do with it. */
@@ -66,5 +66,19 @@ export async function makeTestStore(sqlitePath?: string): Promise<TestStore> {
     shared: true,
     open: () => openStore(config),
     cleanup: async () => tmp?.cleanup(),
+  };
+}
+
+/** An unsigned message as the store takes it (open mode), stored at a fixed time. */
+export function unsignedMessage(channel: string, content: string, sender = "w"): NewMessage {
+  return {
+    channel,
+    sender,
+    content,
+    timestamp: 1_800_000_000.5,
+    signature: "",
+    sigVersion: 0,
+    sigTimestamp: null,
+    sigNonce: null,
   };
 }

@@ -7,21 +7,13 @@ import { after, before, describe, it } from "node:test";
 import postgres from "postgres";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
 import { type SocketTarget, trackSockets } from "../../src/store/postgres/sockets.js";
-import type { NewMessage, Store } from "../../src/store/types.js";
+import type { Store } from "../../src/store/types.js";
 import { makePostgresDatabase, pgUnavailable, type TestPgDatabase } from "../helpers/postgres.js";
+import { unsignedMessage } from "../helpers/store.js";
 
 const skip = await pgUnavailable();
 
-const message = (channel: string, content: string): NewMessage => ({
-  channel,
-  sender: "w",
-  content,
-  timestamp: 1_800_000_000.5,
-  signature: "",
-  sigVersion: 0,
-  sigTimestamp: null,
-  sigNonce: null,
-});
+const message = (channel: string, content: string) => unsignedMessage(channel, content);
 
 const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 

@@ -6,8 +6,9 @@ import { describe, it } from "node:test";
 import postgres from "postgres";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/schema.js";
-import type { MessageRecord, NewMessage, Store } from "../../src/store/types.js";
+import type { MessageRecord, Store } from "../../src/store/types.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
+import { unsignedMessage } from "../helpers/store.js";
 import { runStoreContract } from "./contract.js";
 
 const skip = await pgUnavailable();
@@ -39,16 +40,7 @@ if (skip) {
   });
 }
 
-const message = (channel: string, content: string): NewMessage => ({
-  channel,
-  sender: "w",
-  content,
-  timestamp: 1_800_000_000.5,
-  signature: "",
-  sigVersion: 0,
-  sigTimestamp: null,
-  sigNonce: null,
-});
+const message = (channel: string, content: string) => unsignedMessage(channel, content);
 
 describe("PostgreSQL store, several writers", { skip: skip ?? false }, () => {
   it("migrates a new database exactly once when several servers open it at the same instant", async () => {

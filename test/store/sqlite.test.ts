@@ -9,8 +9,8 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { IpcError } from "../../src/core/errors.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import type { NewMessage } from "../../src/store/types.js";
 import { makeTempDir, REPO_ROOT, type TempDir } from "../helpers/fixtures.js";
+import { unsignedMessage } from "../helpers/store.js";
 import { runStoreContract } from "./contract.js";
 
 runStoreContract("sqlite", async () => {
@@ -31,16 +31,7 @@ const MIGRATIONS = readdirSync(join(REPO_ROOT, "src", "store", "sqlite", "migrat
   /^\d{3}_.+\.sql$/.test(f),
 );
 
-const message = (content: string, channel = "general"): NewMessage => ({
-  channel,
-  sender: "alice",
-  content,
-  timestamp: 1_800_000_000.5,
-  signature: "",
-  sigVersion: 0,
-  sigTimestamp: null,
-  sigNonce: null,
-});
+const message = (content: string, channel = "general") => unsignedMessage(channel, content, "alice");
 
 /** Reads a database the store is not holding, without changing it. */
 function inspect<T>(path: string, f: (db: Database.Database) => T): T {

@@ -14,23 +14,15 @@ import { parsePrivateKey } from "../../src/crypto/keys.js";
 import { newWebhookSecret } from "../../src/crypto/webhook-signature.js";
 import { type RunningHttpServer, startHttpServer } from "../../src/http/server.js";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
-import type { NewMessage, WebhookStore } from "../../src/store/types.js";
+import type { WebhookStore } from "../../src/store/types.js";
 import { postJson, tempDir, testConfig, until } from "../helpers/http.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { unsignedMessage } from "../helpers/store.js";
 
 const skip = await pgUnavailable();
 
-const message = (channel: string, content: string): NewMessage => ({
-  channel,
-  sender: "w",
-  content,
-  timestamp: 1_800_000_000.5,
-  signature: "",
-  sigVersion: 0,
-  sigTimestamp: null,
-  sigNonce: null,
-});
+const message = (channel: string, content: string) => unsignedMessage(channel, content);
 
 describe("webhooks on PostgreSQL", { skip: skip ?? false }, () => {
   it("delivers a message that commits after a higher id on another channel was delivered", async () => {
