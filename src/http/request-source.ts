@@ -17,30 +17,17 @@ export function installRequestSource(app: FastifyInstance, queue: Queue): () => 
   const source = new AsyncLocalStorage<FastifyRequest>();
   // Secure mode is never switched off: once seen, every request enters its context without asking.
   let secure = false;
-  // An open answer holds for the rest of its event-loop turn, as the core's own look-up does (identity.ts):
-  // the other requests of the turn go on without a promise each.
-  let openThisTurn = false;
-  const turnEnded = (): void => {
-    openThisTurn = false;
-  };
   app.addHook("preHandler", (request, _reply, done) => {
     if (secure) {
       source.run(request, done);
       return;
     }
-    if (openThisTurn) {
-      done();
-      return;
-    }
+    // Calls of one event-loop turn share one look-up.
     void queue.isSecure().then(
       (on) => {
         secure = on;
-        if (on) return source.run(request, done);
-        if (!openThisTurn) {
-          openThisTurn = true;
-          setImmediate(turnEnded);
-        }
-        done();
+        if (on) source.run(request, done);
+        else done();
       },
       () => done(),
     );
