@@ -1,5 +1,8 @@
-// A compact reporter for node --test: a dot per passing test, then every failure with its error, then node's
-// totals as `# pass N` / `# fail N` lines (what CI reads) and one `N passed, N failed` line.
+// A compact reporter for node --test: a dot per passing test, a line at once for each failure (so a run that
+// is cut short still names them), then every failure with its error, then node's totals as `# pass N` /
+// `# fail N` lines (what CI reads) and one `N passed, N failed` line.
+// A run in which no test ends for EL_IPC_TEST_IDLE_S seconds (default 600) is stopped: the reporter names
+// the tests still running and the failures so far, ends with `N passed, N failed`, and exits 1.
 import { inspect } from "node:util";
 
 const WIDTH = 80;
@@ -24,9 +27,39 @@ function indent(text, by) {
     .join("\n");
 }
 
+/** The first line of a failure's error, for the line written when it happens. */
+function firstLine(error) {
+  const cause = error?.cause ?? error;
+  const text = cause instanceof Error ? cause.message : inspect(cause, { depth: 2, breakLength: Infinity });
+  const line =
+    String(text)
+      .split("\n")
+      .find((l) => l.trim().length > 0) ?? "";
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+const IDLE_MS = Number(process.env.EL_IPC_TEST_IDLE_S ?? 600) * 1000;
+
 /** The reporter: node calls it with the stream of test events and writes what it yields. */
 export default async function* compactReporter(source) {
   const failures = [];
+  let passed = 0;
+  /** Tests begun and not yet ended (test:dequeue to test:complete, in the order they run), keyed by file,
+   * nesting and name, as "file > ancestry > name"; and per file the names of those begun at each level. */
+  const running = new Map();
+  const begun = new Map();
+  const key = (data) => `${data.file}\0${data.nesting}\0${data.name}`;
+  let lastEnd = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastEnd < IDLE_MS) return;
+    const lines = [`\ntest: no test ended for ${IDLE_MS / 1000} s; stopping the run. Still running:`];
+    for (const r of running.values()) lines.push(`  ${r}`);
+    if (failures.length > 0) lines.push(`Failed so far (${failures.length}):`);
+    for (const f of failures) lines.push(`  ${f.title} (${f.where}): ${f.error.split("\n")[0]}`);
+    lines.push(`${passed} passed, ${failures.length + Math.max(running.size, 1)} failed (stopped: hung)`);
+    process.stdout.write(`${lines.join("\n")}\n`, () => process.exit(1));
+  }, 1000);
+  watchdog.unref();
   const totals = new Map();
   /** Per file: the names of the tests started at each nesting level (the current ancestry). */
   const started = new Map();
@@ -49,6 +82,19 @@ export default async function* compactReporter(source) {
         started.set(data.file, path);
         break;
       }
+      case "test:dequeue": {
+        const path = begun.get(data.file) ?? [];
+        path.length = data.nesting;
+        path.push(data.name);
+        begun.set(data.file, path);
+        running.set(key(data), data.name === data.file ? data.file : [data.file, ...path].join(" > "));
+        break;
+      }
+      case "test:complete": {
+        running.delete(key(data));
+        lastEnd = Date.now();
+        break;
+      }
       case "test:stderr": {
         const tail = stderr.get(data.file) ?? [];
         tail.push(...String(data.message).split("\n"));
@@ -56,7 +102,10 @@ export default async function* compactReporter(source) {
         break;
       }
       case "test:pass":
-        if (data.details?.type !== "suite") yield mark(data.skip || data.todo ? "s" : ".");
+        if (data.details?.type !== "suite") {
+          if (!data.skip && !data.todo) passed += 1;
+          yield mark(data.skip || data.todo ? "s" : ".");
+        }
         break;
       case "test:fail": {
         const error = data.details?.error;
@@ -68,7 +117,9 @@ export default async function* compactReporter(source) {
           error: describeError(error),
           stderr: data.nesting === 0 && data.name === data.file ? (stderr.get(data.file) ?? []) : [],
         });
-        yield mark("F");
+        const failure = failures.at(-1);
+        column = 0;
+        yield `F\nFAIL ${failure.title} (${failure.where}): ${firstLine(error)}\n`;
         break;
       }
       case "test:diagnostic": {
@@ -80,6 +131,7 @@ export default async function* compactReporter(source) {
         break;
     }
   }
+  clearInterval(watchdog);
   let out = column > 0 ? "\n" : "";
   if (failures.length > 0) {
     out += `\nFailures (${failures.length}):\n`;
@@ -100,4 +152,8 @@ export default async function* compactReporter(source) {
   const pass = totals.get("pass") ?? "0";
   out += `${pass} passed, ${fail} failed${cancelled > 0 ? ` (${cancelled} cancelled)` : ""}\n`;
   yield out;
+  // The runner waits for every test file's output to close; a process a test left behind can hold it open
+  // after the report is complete. Past 5 s, end the runner with the report's verdict (the timer does not
+  // keep it alive if it ends on its own).
+  setTimeout(() => process.exit(fail > 0 ? 1 : 0), 5000).unref();
 }

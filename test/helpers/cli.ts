@@ -54,6 +54,57 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
+/**
+ * Runs another program (an agent's CLI) to completion in a process group of its own. Past `timeoutMs` the
+ * group is killed; once the program exits, what it left running in its group is killed too, and its output
+ * is taken as it stands half a second later, so a background process that keeps the pipes open cannot keep
+ * the test waiting (as a hung `claude plugin install` once kept a CI run).
+ */
+export function runTool(
+  file: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<CliResult & { timedOut: boolean }> {
+  const child = spawn(file, args, { env: opts.env, cwd: opts.cwd, stdio: "pipe", detached: true });
+  const killGroup = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  };
+  let stdout = "";
+  let stderr = "";
+  let timedOut = false;
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  child.stdin.end(opts.input ?? "");
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, opts.timeoutMs ?? 120_000);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      killGroup();
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code, signal, stdout, stderr, timedOut });
+    };
+    child.on("error", (e) => {
+      stderr += `${file}: ${e.message}`;
+      finish(null, null);
+    });
+    child.on("close", finish);
+    child.on("exit", (code, signal) => setTimeout(() => finish(code, signal), 500).unref());
+  });
+}
+
 /** Runs the CLI to completion, feeding `input` on stdin. */
 export async function runCli(
   args: string[],

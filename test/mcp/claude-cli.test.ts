@@ -1,14 +1,10 @@
 // Claude Code's own health check against our stdio server: `claude mcp add-json` then `claude mcp list`
 // with HOME in a temp folder. Skips when no `claude` is on PATH or in node_modules/.bin.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { CLI, REPO_ROOT, tempDb } from "../helpers/cli.js";
-
-const run = promisify(execFile);
+import { CLI, REPO_ROOT, runTool, tempDb } from "../helpers/cli.js";
 
 /** The `claude` executable, if one is installed. */
 function findClaude(): string | undefined {
@@ -34,8 +30,11 @@ describe("claude mcp list against el-ipc mcp", {
   mkdirSync(home);
   mkdirSync(project);
   const env: NodeJS.ProcessEnv = { ...t.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
-  const claudeRun = (args: string[]) =>
-    run(claude as string, args, { env, cwd: project, timeout: 90_000, maxBuffer: 1 << 20 });
+  const claudeRun = async (args: string[]) => {
+    const r = await runTool(claude as string, args, { env, cwd: project, timeoutMs: 90_000 });
+    assert.equal(r.code, 0, `claude ${args.join(" ")}: ${r.timedOut ? "did not end within 90 s" : r.stderr}`);
+    return r;
+  };
   after(() => t.cleanup());
 
   it("reports the stdio server, plain and with --channel, as connected", async () => {

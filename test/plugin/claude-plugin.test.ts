@@ -11,10 +11,10 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { isCommand } from "../../src/cli/program.js";
-import { CLI, cliJson, tempDb } from "../helpers/cli.js";
+import { CLI, cliJson, runTool, tempDb } from "../helpers/cli.js";
 import { REPO_ROOT } from "../helpers/fixtures.js";
 
 const LAUNCHER = join(REPO_ROOT, "plugin", "el-ipc.sh");
@@ -35,6 +35,19 @@ const manifest = JSON.parse(readFileSync(join(REPO_ROOT, ".claude-plugin", "plug
   mcpServers: Record<string, { command: string }>;
 };
 
+/** The repository's files that git tracks, copied to `dir` (the whole checkout when it is not a git one). */
+function trackedCopy(dir: string): string {
+  const ls = spawnSync("git", ["-C", REPO_ROOT, "ls-files", "-z"], { encoding: "utf8" });
+  if (ls.status !== 0) return REPO_ROOT;
+  for (const file of ls.stdout.split("\0").filter((f) => f.length > 0)) {
+    if (!existsSync(join(REPO_ROOT, file))) continue; // deleted in the work tree, not yet committed
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    copyFileSync(join(REPO_ROOT, file), join(dir, file));
+    chmodSync(join(dir, file), statSync(join(REPO_ROOT, file)).mode);
+  }
+  return dir;
+}
+
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, input = "") {
   return spawnSync(file, args, { env, input, encoding: "utf8", timeout: 120_000 });
 }
@@ -43,13 +56,11 @@ describe("Claude Code plugin", () => {
   const t = tempDb();
   after(() => t.cleanup());
 
-  it("passes claude plugin validate --strict", { skip: NO_CLAUDE }, () => {
-    const r = spawnSync("claude", ["plugin", "validate", "--strict", REPO_ROOT], {
-      encoding: "utf8",
-      timeout: 120_000,
+  it("passes claude plugin validate --strict", { skip: NO_CLAUDE }, async () => {
+    const r = await runTool("claude", ["plugin", "validate", "--strict", REPO_ROOT], {
       env: { ...process.env, HOME: t.dir },
     });
-    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /Validation passed/);
     for (const skill of ["ipc-send", "ipc-listen", "ipc-setup"])
       assert.match(r.stdout, new RegExp(`skills: el-ipc:${skill}`));
@@ -57,14 +68,18 @@ describe("Claude Code plugin", () => {
 
   it("installs from the repository as a marketplace: claude plugin marketplace add, claude plugin install el-ipc", {
     skip: NO_CLAUDE,
-  }, () => {
+  }, async () => {
     const env = { ...process.env, HOME: join(t.dir, "home") };
     mkdirSync(env.HOME, { recursive: true });
-    const add = run("claude", ["plugin", "marketplace", "add", REPO_ROOT], env);
-    assert.equal(add.status, 0, add.stderr);
-    const install = run("claude", ["plugin", "install", "el-ipc@el-ipc", "--config", "agent=you"], env);
-    assert.equal(install.status, 0, `${install.stdout}\n${install.stderr}`);
-    assert.match(run("claude", ["plugin", "list"], env).stdout, /el-ipc@el-ipc[\s\S]*enabled/);
+    // What a user adds is the repository as git holds it (no node_modules, no build): claude copies the
+    // whole marketplace folder into HOME, which for a working checkout would be its 250 MB of node_modules.
+    const source = trackedCopy(join(t.dir, "marketplace"));
+    const claude = (args: string[]) => runTool("claude", args, { env });
+    const add = await claude(["plugin", "marketplace", "add", source]);
+    assert.equal(add.code, 0, `${add.stdout}\n${add.stderr}`);
+    const install = await claude(["plugin", "install", "el-ipc@el-ipc", "--config", "agent=you"]);
+    assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
+    assert.match((await claude(["plugin", "list"])).stdout, /el-ipc@el-ipc[\s\S]*enabled/);
   });
 
   it("declares its settings, its skills and a launcher that is executable", () => {

@@ -1,7 +1,6 @@
 // `el-ipc init` for every harness: real CLI processes in a temp HOME and project; the written files are
 // then read by each harness's own CLI where it is installed (claude, codex, gemini, opencode on the PATH).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -15,7 +14,7 @@ import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { isCommand } from "../../../src/cli/program.js";
-import { CLI, type CliResult, runCli, tempDb } from "../../helpers/cli.js";
+import { CLI, type CliResult, runCli, runTool, tempDb } from "../../helpers/cli.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: configuration read back from files, checked by the assertions
 type Doc = Record<string, any>;
@@ -67,14 +66,9 @@ function ok(r: CliResult): string {
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Doc;
 
 /** Runs a harness's CLI in the project with the temp HOME; its stdout and stderr together. */
-function harness(cmd: string, args: string[], p: ReturnType<typeof place>): string {
-  const r = spawnSync(cmd, args, {
-    cwd: p.project,
-    env: { ...p.env, NO_COLOR: "1" },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  assert.equal(r.error, undefined, String(r.error));
+async function harness(cmd: string, args: string[], p: ReturnType<typeof place>): Promise<string> {
+  const r = await runTool(cmd, args, { cwd: p.project, env: { ...p.env, NO_COLOR: "1" } });
+  assert.equal(r.timedOut, false, `${cmd} ${args.join(" ")} did not end within 120 s`);
   return `${r.stdout}\n${r.stderr}`;
 }
 
@@ -270,7 +264,7 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
     const p = fresh();
     ok(await init(["claude", "--agent", "bob"], p));
     ok(await init(["claude", "--agent", "bob", "--user"], p));
-    const out = harness("claude", ["mcp", "list"], p);
+    const out = await harness("claude", ["mcp", "list"], p);
     assert.match(out, /el-ipc: \S+ \S*cli\.js mcp --agent bob --key \S+bob\.key/);
   });
 
@@ -279,7 +273,10 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
   }, async () => {
     const p = fresh();
     ok(await init(["claude", "--agent", "bob", "--user"], p));
-    assert.match(harness("claude", ["mcp", "list"], p), /el-ipc: .*cli\.js mcp --agent bob .* - ✔ Connected/);
+    assert.match(
+      await harness("claude", ["mcp", "list"], p),
+      /el-ipc: .*cli\.js mcp --agent bob .* - ✔ Connected/,
+    );
   });
 
   it("opencode mcp list connects to the el-ipc MCP server init configured", {
@@ -287,7 +284,7 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
   }, async () => {
     const p = fresh();
     ok(await init(["opencode", "--agent", "bob"], p));
-    assert.match(harness("opencode", ["mcp", "list"], p), /✓ el-ipc\S* *\S*connected/);
+    assert.match(await harness("opencode", ["mcp", "list"], p), /✓ el-ipc\S* *\S*connected/);
   });
 
   it("codex mcp list reads what init wrote", { skip: tool("codex") }, async () => {
@@ -295,7 +292,7 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
     mkdirSync(join(p.home, ".codex"));
     writeFileSync(join(p.home, ".codex", "config.toml"), '[mcp_servers.other]\ncommand = "other"\n');
     ok(await init(["codex", "--agent", "bob"], p));
-    const out = harness("codex", ["mcp", "list", "--json"], p);
+    const out = await harness("codex", ["mcp", "list", "--json"], p);
     const servers = JSON.parse(out.slice(out.indexOf("["), out.lastIndexOf("]") + 1)) as { name: string }[];
     assert.deepEqual(servers.map((s) => s.name).sort(), ["el-ipc", "other"]);
   });
@@ -303,12 +300,12 @@ describe("el-ipc init", { skip: NO_CLI }, () => {
   it("gemini mcp list reads what init wrote", { skip: tool("gemini") }, async () => {
     const p = fresh();
     ok(await init(["gemini", "--agent", "bob"], p));
-    assert.match(harness("gemini", ["mcp", "list"], p), /el-ipc: \S+ \S*cli\.js mcp --agent bob/);
+    assert.match(await harness("gemini", ["mcp", "list"], p), /el-ipc: \S+ \S*cli\.js mcp --agent bob/);
   });
 
   it("opencode mcp list reads what init wrote", { skip: tool("opencode") }, async () => {
     const p = fresh();
     ok(await init(["opencode", "--agent", "bob"], p));
-    assert.match(harness("opencode", ["mcp", "list"], p), /el-ipc[\s\S]*cli\.js mcp --agent bob/);
+    assert.match(await harness("opencode", ["mcp", "list"], p), /el-ipc[\s\S]*cli\.js mcp --agent bob/);
   });
 });
