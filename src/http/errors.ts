@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, IpcError } from "../core/errors.js";
 import { type ErrorBody, STATUS_OF_CODE } from "../protocol/errors.js";
+import { OPERATIONS } from "../protocol/index.js";
 
 /** A response to send for an error. */
 interface ErrorResponse {
@@ -11,6 +12,27 @@ interface ErrorResponse {
   retryAfter?: number;
   /** Unexpected: log it with its stack (never sent). */
   unexpected: boolean;
+}
+
+/** The paths of the protocol's GET operations (/ui, /health, ...). */
+const GET_PATHS: ReadonlySet<string> = new Set<string>(
+  Object.values(OPERATIONS)
+    .filter((op) => op.method === "GET")
+    .map((op) => op.path),
+);
+
+/**
+ * Where a GET of a known page with one trailing slash (`/ui/`, as people type it) is sent: the same path
+ * without it, query kept. Only the protocol's own paths qualify, so no request can name where a redirect
+ * goes (`//elsewhere.example/` stays a 404).
+ */
+function withoutTrailingSlash(request: FastifyRequest): string | undefined {
+  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+  const at = request.url.indexOf("?");
+  const path = at < 0 ? request.url : request.url.slice(0, at);
+  if (path.length < 2 || !path.endsWith("/")) return undefined;
+  const bare = path.slice(0, -1);
+  return GET_PATHS.has(bare) ? bare + (at < 0 ? "" : request.url.slice(at)) : undefined;
 }
 
 /** The code that best names a 4xx status of fastify's own errors. */
@@ -88,7 +110,12 @@ export function createErrorHandler(bodyLimit: number, onRefused?: (code: ErrorCo
 
 /** Creates the answer to requests for routes that do not exist; `onRefused` as for createErrorHandler. */
 export function createNotFoundHandler(onRefused?: (code: ErrorCode) => void) {
-  return function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
+  return function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+    const to = withoutTrailingSlash(request);
+    if (to !== undefined) {
+      void reply.redirect(to, 308);
+      return;
+    }
     onRefused?.("not_found");
     void reply.code(404).send({ error: "not found", code: "not_found" } satisfies ErrorBody);
   };

@@ -167,6 +167,24 @@ describe("HTTP bad input", () => {
     assertError(await s.app.inject({ method: "DELETE", url: "/send" }), 404);
   });
 
+  it("a known page with a trailing slash (/ui/) is a 308 to it; nothing else is, so none goes elsewhere", async () => {
+    for (const [url, to] of [
+      ["/ui/", "/ui"],
+      ["/ui/?code=abc", "/ui?code=abc"],
+      ["/health/", "/health"],
+    ]) {
+      const r = await s.app.inject({ url });
+      assert.equal(r.statusCode, 308, url);
+      assert.equal(r.headers.location, to, url);
+    }
+    for (const url of ["//evil.example/", "/evil.example/", "/ui//", "/nope/", "/"]) {
+      const r = await s.app.inject({ url });
+      assert.notEqual(r.statusCode, 308, url);
+      assert.equal(r.headers.location, undefined, url);
+    }
+    assertError(await s.app.inject({ method: "POST", url: "/send/", payload: {} }), 404);
+  });
+
   it("POST /register with operator_key is refused with an explanation", async () => {
     const res = await post("/register", {
       name: "herald",
