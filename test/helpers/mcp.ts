@@ -25,7 +25,20 @@ export async function stdioClient(args: string[], env: NodeJS.ProcessEnv): Promi
     err += d;
   });
   const client = new Client({ name: "el-ipc-test", version: "1.0.0" });
-  await client.connect(transport);
+  // A failed call names what the server wrote to stderr (why it ended, if it did), not only "Connection closed".
+  const withStderr =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await f(...a);
+      } catch (e) {
+        const tail = err.trim().split("\n").slice(-5).join(" | ");
+        throw new Error(`${(e as Error).message}; el-ipc mcp stderr: ${tail || "(nothing)"}`, { cause: e });
+      }
+    };
+  client.callTool = withStderr(client.callTool.bind(client)) as typeof client.callTool;
+  client.listTools = withStderr(client.listTools.bind(client)) as typeof client.listTools;
+  await withStderr(() => client.connect(transport))();
   return { client, stderr: () => err, close: () => client.close() };
 }
 
