@@ -80,6 +80,7 @@ export function runTool(
   child.stderr.on("data", (d) => {
     stderr += d;
   });
+  child.stdin.on("error", () => undefined); // a program that exits without reading its input
   child.stdin.end(opts.input ?? "");
   const timer = setTimeout(() => {
     timedOut = true;
