@@ -9,6 +9,7 @@ import {
   mkdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
@@ -193,11 +194,12 @@ describe("Claude Code plugin", () => {
     mkdirSync(join(dir, "plugin"), { recursive: true });
     copyFileSync(LAUNCHER, join(dir, "plugin", "el-ipc.sh"));
     chmodSync(join(dir, "plugin", "el-ipc.sh"), 0o755);
-    const r = run(join(dir, "plugin", "el-ipc.sh"), ["mcp", "--agent", "you"], {
-      PATH: "/usr/bin:/bin",
-      HOME: dir,
-    });
-    assert.equal(r.status, 127);
+    // A PATH holding bash and nothing else, so an el-ipc installed on this machine (npm install -g) is not found.
+    const bin = join(dir, "bash-only");
+    mkdirSync(bin);
+    symlinkSync("/bin/bash", join(bin, "bash"));
+    const r = run(join(dir, "plugin", "el-ipc.sh"), ["mcp", "--agent", "you"], { PATH: bin, HOME: dir });
+    assert.equal(r.status, 127, r.stderr);
     assert.match(
       r.stderr,
       /^el-ipc: el-ipc not found: run 'npm install' in \S+ or install el-ipc on your PATH \(npm install -g el-ipc\)\n$/,
