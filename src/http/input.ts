@@ -57,6 +57,9 @@ const errorMap = (issue: z.core.$ZodRawIssue): string | undefined => {
   switch (issue.code) {
     case "invalid_type": {
       if (issue.input === undefined) return "is required";
+      // A query value coerced to a number: NaN is text that is no number (or none given).
+      if (typeof issue.input === "number" && Number.isNaN(issue.input))
+        return issue.expected === "int" ? "must be a whole number" : "must be a number";
       if (issue.expected === "int" && typeof issue.input === "number") return "must be an integer";
       const expected =
         issue.expected === "object"

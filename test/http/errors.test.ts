@@ -167,6 +167,17 @@ describe("HTTP bad input", () => {
     assertError(await s.app.inject({ method: "DELETE", url: "/send" }), 404);
   });
 
+  it("a query number that is no number names its field and says so", async () => {
+    for (const [url, error] of [
+      ["/webhooks/deliveries?id=abc", "id must be a number"],
+      ["/webhooks/deliveries?id=1&limit=abc", "limit must be a number"],
+      ["/agents?limit=x", "limit must be a number"],
+    ] as const) {
+      const r = assertError(await s.app.inject({ url }), 400);
+      assert.equal(r.error, error, url);
+    }
+  });
+
   it("a known page with a trailing slash (/ui/) is a 308 to it; nothing else is, so none goes elsewhere", async () => {
     for (const [url, to] of [
       ["/ui/", "/ui"],
