@@ -1,7 +1,9 @@
 // `el-ipc migrate`: copies one store into another (SQLite to PostgreSQL, or back for a backup), ids kept so
 // watermarks stay valid. Messages go in pages after the highest id the target already holds, so an
-// interrupted copy resumes; the end compares counts and a SHA-256 over both stores' contents.
+// interrupted copy resumes; the end compares counts and a SHA-256 over both stores' contents. A target that
+// holds anything but an earlier copy of this source is refused before anything is written to it.
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { IpcError } from "../core/errors.js";
 import { openStore, type StoreConfig, storeLabel } from "./open.js";
 import type { PortableState, PortableStore, Store } from "./types.js";
@@ -53,6 +55,58 @@ async function digest(p: PortableStore, state: PortableState): Promise<{ sum: st
   return { sum: h.digest("hex"), messages: n };
 }
 
+/** SHA-256 over a store's messages with ids up to `upto`, in id order, and how many there are. */
+async function messagesDigest(p: PortableStore, upto: number): Promise<{ sum: string; messages: number }> {
+  const h = createHash("sha256");
+  let n = 0;
+  for (let after = 0; ; ) {
+    const page = (await p.exportMessages(after, MIGRATE_PAGE)).filter((m) => m.id <= upto);
+    if (page.length === 0) break;
+    for (const m of page) h.update(`${JSON.stringify(m)}\n`);
+    n += page.length;
+    after = page.at(-1)?.id ?? after;
+  }
+  return { sum: h.digest("hex"), messages: n };
+}
+
+/**
+ * Refuses, before anything is written, a target that holds anything but the first messages of this source
+ * (a copy that stopped, or one made before): its own messages, or agents, rules, tokens and the like
+ * without messages, which importing the source's state would replace.
+ */
+async function checkTarget(
+  src: PortableStore,
+  dst: PortableStore,
+  held: number,
+  label: string,
+): Promise<void> {
+  const refuse = (what: string) =>
+    new IpcError(
+      "conflict",
+      `${label} already holds ${what}; migrate copies into an empty database or resumes its own copy (nothing was written)`,
+    );
+  if (held === 0) {
+    const s = await dst.exportState();
+    const parts = (
+      [
+        ["agents", s.agents.length],
+        ["key events", s.keyEvents.length],
+        ["access rules", s.accessRules.length],
+        ["watermarks", s.watermarks.length],
+        ["tokens", s.tokens.length],
+        ["used proofs", s.usedProofs.length],
+        ["idempotency keys", s.idempotency.length],
+        ["webhooks", s.webhooks.length],
+      ] as const
+    ).filter(([, n]) => n > 0);
+    if (parts.length > 0) throw refuse(parts.map(([k, n]) => `${n} ${k}`).join(", "));
+    return;
+  }
+  const [a, b] = await Promise.all([messagesDigest(src, held), messagesDigest(dst, held)]);
+  if (a.messages !== b.messages || a.sum !== b.sum)
+    throw refuse(`${b.messages} messages (up to id ${held}) that are not the source's first ones`);
+}
+
 /** Copies `from` into `to` (resuming a copy that stopped), then verifies both by counts and checksum. */
 export async function migrateStore(
   from: StoreConfig,
@@ -61,6 +115,9 @@ export async function migrateStore(
 ): Promise<MigrateResult> {
   if (storeLabel(from) === storeLabel(to))
     throw new IpcError("invalid_argument", "--from and --to name the same database");
+  // Opening a SQLite path creates it: a mistyped --from would copy an empty database and pass.
+  if (from.kind === "sqlite" && !existsSync(from.path))
+    throw new IpcError("not_found", `no database at ${from.path} (--from must name an existing one)`);
   const source = await openStore(from);
   let target: Store | undefined;
   try {
@@ -69,6 +126,7 @@ export async function migrateStore(
     const dst = portableOf(target, storeLabel(to));
     const total = await countAfter(src, 0);
     const resumedAfter = await target.lastId();
+    await checkTarget(src, dst, resumedAfter, `the target ${storeLabel(to)}`);
     let done = resumedAfter > 0 ? await countAfter(src, 0, resumedAfter) : 0;
     o.onProgress?.(done, total);
     for (let after = resumedAfter; ; ) {

@@ -3,6 +3,7 @@
 // webhook's per-channel cursors) copied; an interrupted copy resumes; a target holding other data is
 // refused by the checksum; the CLI prints the counts. Skips when no PostgreSQL answers.
 import { strict as assert } from "node:assert";
+import { existsSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { LOCAL } from "../../src/core/caller.js";
 import { createQueue } from "../../src/core/queue.js";
@@ -10,7 +11,7 @@ import { newWebhookSecret } from "../../src/crypto/webhook-signature.js";
 import { migrateStore } from "../../src/store/migrate.js";
 import { openStore, type StoreConfig } from "../../src/store/open.js";
 import type { NewMessage, Store, WebhookStore } from "../../src/store/types.js";
-import { cliJson } from "../helpers/cli.js";
+import { cliJson, runCli } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/fixtures.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
 
@@ -244,9 +245,83 @@ describe("el-ipc migrate", { skip: skip ?? false }, () => {
       const other = await openStore(target);
       await other.append([msg("general", "not in the source", 1)]);
       await other.close();
-      await assert.rejects(migrateStore(source, target), /the copy differs from the source/);
+      await assert.rejects(
+        migrateStore(source, target),
+        /already holds 2501 messages \(up to id 2501\) that are not the source's first ones; .*nothing was written/,
+      );
     } finally {
       await pg.drop();
     }
+  });
+});
+
+describe("el-ipc migrate refuses before it writes", () => {
+  const tmp = makeTempDir();
+  after(() => tmp.cleanup());
+  const sqlite = (name: string): StoreConfig => ({ kind: "sqlite", path: tmp.path(name), sync: "normal" });
+
+  /** What a store holds that a refused migrate must leave as it was. */
+  async function contents(config: StoreConfig) {
+    const store = await openStore(config);
+    try {
+      const state = await store.portable?.exportState();
+      return { messages: await store.portable?.exportMessages(0, 10_000), agents: state?.agents };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it("a target that is another deployment (its own operator and messages) is refused and left as it was", async () => {
+    await seedSqlite(tmp.path("src.db"));
+    const live = sqlite("live.db");
+    const store = await openStore(live);
+    const q = createQueue({ store });
+    await q.seed(LOCAL, "their-op");
+    await store.append([msg("general", "theirs", 1), msg("general", "theirs too", 2)]);
+    await q.close();
+    const before = await contents(live);
+    await assert.rejects(
+      migrateStore(sqlite("src.db"), live),
+      (e: Error & { code?: string }) =>
+        e.code === "conflict" &&
+        /holds 2 messages .*not the source's first ones.*nothing was written/.test(e.message),
+    );
+    assert.deepEqual(await contents(live), before);
+  });
+
+  it("a target with agents and no messages is refused and left as it was", async () => {
+    const seeded = sqlite("seeded.db");
+    const store = await openStore(seeded);
+    const q = createQueue({ store });
+    await q.seed(LOCAL, "their-op");
+    await q.close();
+    const before = await contents(seeded);
+    await assert.rejects(
+      migrateStore(sqlite("src.db"), seeded),
+      /already holds 1 agents; .*nothing was written/,
+    );
+    assert.deepEqual(await contents(seeded), before);
+  });
+
+  it("a --from that names no database is refused, and neither file is made", async () => {
+    await assert.rejects(
+      migrateStore(sqlite("nope.db"), sqlite("out.db")),
+      (e: Error & { code?: string }) => e.code === "not_found" && /no database at .*nope\.db/.test(e.message),
+    );
+    const r = await runCli(["migrate", "--from", tmp.path("nope2.db"), "--to", tmp.path("out2.db")], {
+      ...process.env,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^el-ipc: no database at \S+nope2\.db \(--from must name an existing one\)\n$/);
+    for (const f of ["nope.db", "out.db", "nope2.db", "out2.db"])
+      assert.equal(existsSync(tmp.path(f)), false, f);
+  });
+
+  it("an empty target is copied into, and a finished copy of the same source can be run again", async () => {
+    const out = sqlite("copy.db");
+    const first = await migrateStore(sqlite("src.db"), out);
+    const again = await migrateStore(sqlite("src.db"), out);
+    assert.equal(again.checksum, first.checksum);
+    assert.equal(again.resumedAfter, first.messages);
   });
 });
