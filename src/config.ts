@@ -12,8 +12,8 @@ import { isPostgresUrl, type StoreConfig, storeLabel } from "./store/open.js";
 export interface Config {
   /**
    * Where the queue is stored. Flag --db, env IPC_DB_URL, then IPC_DB_PATH: a postgres:// URL selects
-   * PostgreSQL (pool size env IPC_DB_POOL, default 10), anything else is a SQLite file (sync env
-   * IPC_SYNC); default SQLite at $XDG_DATA_HOME/el-ipc/ipc.db (~/.local/share/el-ipc/ipc.db).
+   * PostgreSQL (pool size env IPC_DB_POOL, default 10), a URL of another scheme is refused, anything else
+   * is a SQLite file (sync env IPC_SYNC); default SQLite at $XDG_DATA_HOME/el-ipc/ipc.db (~/.local/share/el-ipc/ipc.db).
    */
   store: StoreConfig;
   /** The store's location for messages and logs (a path, or the URL without its password). */
@@ -190,6 +190,14 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
     throw new IpcError("invalid_argument", `server URL must start with http:// or https://, got '${server}'`);
   }
   const where = flags.db || env.IPC_DB_URL || env.IPC_DB_PATH || defaultDbPath(env);
+  // Anything else is a SQLite path, so a mistyped URL (postgress://…) would become a folder named after it.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(where)?.[1];
+  if (scheme !== undefined && !isPostgresUrl(where)) {
+    throw new IpcError(
+      "invalid_argument",
+      `database '${scheme}://…' is neither a postgres:// (or postgresql://) URL nor a SQLite file path`,
+    );
+  }
   const store: StoreConfig = isPostgresUrl(where)
     ? {
         kind: "postgres",

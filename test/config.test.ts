@@ -98,4 +98,18 @@ describe("store selection", () => {
       /IPC_DB_POOL/,
     );
   });
+
+  it("refuses a URL of another scheme (a typo of postgres://) instead of taking it for a SQLite path", () => {
+    for (const where of ["postgress://postgres@127.0.0.1:5432/q", "mysql://db/q", "file:///tmp/q.db"]) {
+      assert.throws(
+        () => resolveConfig({}, { IPC_DB_URL: where }),
+        (e: Error & { code?: string }) =>
+          e.code === "invalid_argument" &&
+          /is neither a postgres:\/\/ .*nor a SQLite file path$/.test(e.message),
+        where,
+      );
+    }
+    // A path with a colon in it is still a path.
+    assert.equal(resolveConfig({ db: "./c:/q.db" }, {}).store.kind, "sqlite");
+  });
 });
