@@ -66,7 +66,9 @@ const errorMap = (issue: z.core.$ZodRawIssue): string | undefined => {
           ? "a JSON object"
           : issue.expected === "int"
             ? "an integer"
-            : `a ${issue.expected}`;
+            : issue.expected === "array"
+              ? "an array"
+              : `a ${issue.expected}`;
       return `must be ${expected}, not ${describeType(issue.input)}`;
     }
     case "invalid_value":
@@ -75,6 +77,12 @@ const errorMap = (issue: z.core.$ZodRawIssue): string | undefined => {
       return issue.origin === "array"
         ? `must have at least ${issue.minimum} item(s)`
         : `must be at least ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array"
+        ? `must have at most ${issue.maximum} item(s)`
+        : issue.origin === "string"
+          ? `must be at most ${issue.maximum} characters`
+          : `must be at most ${issue.maximum}`;
     default:
       return undefined;
   }

@@ -178,6 +178,13 @@ describe("HTTP bad input", () => {
     }
   });
 
+  it("a number too large and a field that must be an array say so in plain words", async () => {
+    const big = assertError(await post("/ack", { channel: "a", agent: "b", id: 2 ** 60 }), 400);
+    assert.match(big.error, /^id must be at most 9007199254740991$/);
+    const arr = assertError(await post("/send/batch", { messages: "x" }), 400);
+    assert.equal(arr.error, "messages must be an array, not a string");
+  });
+
   it("a known page with a trailing slash (/ui/) is a 308 to it; nothing else is, so none goes elsewhere", async () => {
     for (const [url, to] of [
       ["/ui/", "/ui"],
