@@ -54,6 +54,26 @@ describe("say what happened", () => {
     assert.ok(!msgs.some((m) => m.startsWith("Listening on http://127.0.0.1")), msgs.join(" | "));
   });
 
+  it("serve takes its port as --port too (what people type), and refuses two different ports", async () => {
+    const port = await freePort();
+    const child = spawnCli(["serve", "--port", String(port)], { ...t.env, IPC_DB_PATH: join(t.dir, "p.db") });
+    const done = finished(child);
+    let up = false;
+    for (let i = 0; i < 600 && !up; i++) {
+      up = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (!up) await delay(50);
+    }
+    child.kill("SIGTERM");
+    const r = await done;
+    assert.equal(up, true, r.stderr);
+    const two = await runCli(["serve", "1", "--port", "2"], t.env);
+    assert.equal(two.code, 2);
+    assert.equal(two.stderr, "el-ipc: two ports given: 1 and --port 2; give one\n");
+  });
+
   it("serve --log-level warn leaves out the info lines; a bad level is a usage error", async () => {
     const port = await freePort();
     const child = spawnCli(["serve", String(port), "--log-level", "warn"], {

@@ -6,6 +6,7 @@ import { configOf, type GlobalOptions } from "../context.js";
 
 /** Options of `serve`. */
 interface ServeOptions {
+  port?: string;
   host?: string;
   allowOpen?: boolean;
   logLevel?: string;
@@ -31,6 +32,7 @@ export const command: CommandSpec = {
   description: "start the HTTP server (default 127.0.0.1:9876)",
   arguments: [{ name: "[port]", description: "port (default IPC_PORT or 9876; 0 picks a free one)" }],
   options: [
+    { flags: "--port <port>", description: "the port, as the argument gives it (one of the two)" },
     { flags: "--host <address>", description: "address to bind (default IPC_HOST or 127.0.0.1)" },
     {
       flags: "--allow-open",
@@ -58,7 +60,11 @@ export const command: CommandSpec = {
 };
 
 /** Runs `serve` until SIGINT or SIGTERM. */
-export async function run(port: string | undefined, opts: ServeOptions, globals: GlobalOptions) {
+export async function run(arg: string | undefined, opts: ServeOptions, globals: GlobalOptions) {
+  if (arg !== undefined && opts.port !== undefined && arg !== opts.port) {
+    throw new IpcError("invalid_argument", `two ports given: ${arg} and --port ${opts.port}; give one`);
+  }
+  const port = arg ?? opts.port;
   if (opts.ngrokDomain !== undefined && !opts.ngrok) {
     throw new IpcError("invalid_argument", "--ngrok-domain goes with --ngrok");
   }
