@@ -239,9 +239,14 @@ export function createHttpClient(o: HttpClientOptions) {
     if (!res.ok) {
       const err = parsed as Partial<ErrorBody> | undefined;
       const retry = Number(res.headers.get("retry-after") ?? "");
+      // The server's answer to a path it has no route for: the URL is likely wrong (a path after the port).
+      const noRoute =
+        res.status === 404 && err?.error === "not found"
+          ? `${o.baseUrl}${target.split("?", 1)[0]} is no el-ipc endpoint (404): is ${o.baseUrl} the server's address, with no path after it?`
+          : undefined;
       throw new IpcError(
         err?.code ?? CODE_OF_STATUS[res.status] ?? "unavailable",
-        err?.error ?? `server answered ${res.status}`,
+        noRoute ?? err?.error ?? `server answered ${res.status}`,
         Number.isFinite(retry) && retry > 0 ? retry : undefined,
         res.status,
       );

@@ -85,6 +85,15 @@ describe("CLI remote mode, open server", () => {
     assert.equal(r.stderr.trim().split("\n").length, 1);
   });
 
+  it("an IPC_URL with a path after the port says the URL is likely wrong, in one line", async () => {
+    const r = await runCli(["send", "general", "alice", "x"], { ...remote, IPC_URL: `${server.url}/api` });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `el-ipc: ${server.url}/api/send is no el-ipc endpoint (404): is ${server.url}/api the server's address, with no path after it?\n`,
+    );
+  });
+
   it("server refusals keep their exit codes: bad names exit 2", async () => {
     const r = await runCli(["send", "bad,name", "alice", "x"], remote);
     assert.equal(r.code, 2);
