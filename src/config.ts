@@ -201,7 +201,8 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Confi
   const store: StoreConfig = isPostgresUrl(where)
     ? {
         kind: "postgres",
-        url: where,
+        // A slash after the database name would become part of it ("walk1/").
+        url: where.replace(/^([^?#]*?)\/+(?=[?#]|$)/, "$1"),
         pool: Math.max(1, positiveInt("IPC_DB_POOL", env.IPC_DB_POOL, 10, 1000)),
       }
     : { kind: "sqlite", path: where, sync };

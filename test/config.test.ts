@@ -109,6 +109,15 @@ describe("store selection", () => {
         where,
       );
     }
+    // A slash after the database name is not part of it.
+    for (const [given, url] of [
+      ["postgres://db:5432/q/", "postgres://db:5432/q"],
+      ["postgres://db/q/?sslmode=require", "postgres://db/q?sslmode=require"],
+      ["postgres://db/", "postgres://db"],
+    ]) {
+      const store = resolveConfig({ db: given }, {}).store;
+      assert.equal(store.kind === "postgres" ? store.url : "", url, given);
+    }
     // A path with a colon in it is still a path.
     assert.equal(resolveConfig({ db: "./c:/q.db" }, {}).store.kind, "sqlite");
   });
