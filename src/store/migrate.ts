@@ -2,7 +2,7 @@
 // watermarks stay valid. Messages go in pages after the highest id the target already holds, so an
 // interrupted copy resumes; the end compares counts and a SHA-256 over both stores' contents. A target that
 // holds anything but an earlier copy of this source is refused before anything is written to it.
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { IpcError } from "../core/errors.js";
 import { openStore, type StoreConfig, storeLabel } from "./open.js";
@@ -39,47 +39,47 @@ function portableOf(store: Store, label: string): PortableStore {
   return store.portable;
 }
 
-/** SHA-256 over a store's messages in id order and its state; resolves to the digest and the message count. */
-async function digest(p: PortableStore, state: PortableState): Promise<{ sum: string; messages: number }> {
-  const h = createHash("sha256");
+/** Hashes a store's messages with ids up to `upto` into `h`, in id order; resolves to how many there are. */
+async function hashMessages(h: Hash, p: PortableStore, upto = Number.POSITIVE_INFINITY): Promise<number> {
   let n = 0;
   for (let after = 0; ; ) {
     const page = await p.exportMessages(after, MIGRATE_PAGE);
-    if (page.length === 0) break;
-    for (const m of page) h.update(`${JSON.stringify(m)}\n`);
-    n += page.length;
-    after = page.at(-1)?.id ?? after;
+    const inRange = page.filter((m) => m.id <= upto);
+    for (const m of inRange) h.update(`${JSON.stringify(m)}\n`);
+    n += inRange.length;
+    if (inRange.length === 0 || inRange.length < page.length) return n;
+    after = inRange.at(-1)?.id ?? after;
   }
-  // A prefix webhook's per-channel cursors exist on PostgreSQL only; its safe position is compared.
-  h.update(JSON.stringify({ ...state, webhooks: state.webhooks.map(({ positions: _, ...w }) => w) }));
-  return { sum: h.digest("hex"), messages: n };
 }
 
-/** SHA-256 over a store's messages with ids up to `upto`, in id order, and how many there are. */
+/** SHA-256 over a store's messages in id order and its state; resolves to the digest and the message count. */
+async function digest(p: PortableStore, state: PortableState): Promise<{ sum: string; messages: number }> {
+  const h = createHash("sha256");
+  const messages = await hashMessages(h, p);
+  // A prefix webhook's per-channel cursors exist on PostgreSQL only; its safe position is compared.
+  h.update(JSON.stringify({ ...state, webhooks: state.webhooks.map(({ positions: _, ...w }) => w) }));
+  return { sum: h.digest("hex"), messages };
+}
+
+/** SHA-256 over a store's messages with ids up to `upto`, and how many there are. */
 async function messagesDigest(p: PortableStore, upto: number): Promise<{ sum: string; messages: number }> {
   const h = createHash("sha256");
-  let n = 0;
-  for (let after = 0; ; ) {
-    const page = (await p.exportMessages(after, MIGRATE_PAGE)).filter((m) => m.id <= upto);
-    if (page.length === 0) break;
-    for (const m of page) h.update(`${JSON.stringify(m)}\n`);
-    n += page.length;
-    after = page.at(-1)?.id ?? after;
-  }
-  return { sum: h.digest("hex"), messages: n };
+  const messages = await hashMessages(h, p, upto);
+  return { sum: h.digest("hex"), messages };
 }
 
 /**
  * Refuses, before anything is written, a target that holds anything but the first messages of this source
  * (a copy that stopped, or one made before): its own messages, or agents, rules, tokens and the like
- * without messages, which importing the source's state would replace.
+ * without messages, which importing the source's state would replace. Resolves to how many of the source's
+ * messages the target holds already.
  */
 async function checkTarget(
   src: PortableStore,
   dst: PortableStore,
   held: number,
   label: string,
-): Promise<void> {
+): Promise<number> {
   const refuse = (what: string) =>
     new IpcError(
       "conflict",
@@ -100,11 +100,12 @@ async function checkTarget(
       ] as const
     ).filter(([, n]) => n > 0);
     if (parts.length > 0) throw refuse(parts.map(([k, n]) => `${n} ${k}`).join(", "));
-    return;
+    return 0;
   }
   const [a, b] = await Promise.all([messagesDigest(src, held), messagesDigest(dst, held)]);
   if (a.messages !== b.messages || a.sum !== b.sum)
     throw refuse(`${b.messages} messages (up to id ${held}) that are not the source's first ones`);
+  return a.messages;
 }
 
 /** Copies `from` into `to` (resuming a copy that stopped), then verifies both by counts and checksum. */
@@ -124,10 +125,9 @@ export async function migrateStore(
     target = await openStore(to);
     const src = portableOf(source, storeLabel(from));
     const dst = portableOf(target, storeLabel(to));
-    const total = await countAfter(src, 0);
+    const total = await countMessages(src);
     const resumedAfter = await target.lastId();
-    await checkTarget(src, dst, resumedAfter, `the target ${storeLabel(to)}`);
-    let done = resumedAfter > 0 ? await countAfter(src, 0, resumedAfter) : 0;
+    let done = await checkTarget(src, dst, resumedAfter, `the target ${storeLabel(to)}`);
     o.onProgress?.(done, total);
     for (let after = resumedAfter; ; ) {
       const page = await src.exportMessages(after, MIGRATE_PAGE);
@@ -164,14 +164,13 @@ export async function migrateStore(
   }
 }
 
-// Messages after `after` (up to `upto`), counted a page at a time through the portable export.
-async function countAfter(p: PortableStore, after: number, upto = Number.POSITIVE_INFINITY): Promise<number> {
+// A store's messages, counted a page at a time through the portable export.
+async function countMessages(p: PortableStore): Promise<number> {
   let n = 0;
-  for (let from = after; ; ) {
+  for (let from = 0; ; ) {
     const page = await p.exportMessages(from, MIGRATE_PAGE * 10);
-    const inRange = page.filter((m) => m.id <= upto);
-    n += inRange.length;
-    if (page.length === 0 || inRange.length < page.length) return n;
+    n += page.length;
+    if (page.length === 0) return n;
     from = page.at(-1)?.id ?? from;
   }
 }
