@@ -27,14 +27,9 @@ function indent(text, by) {
     .join("\n");
 }
 
-/** The first line of a failure's error, for the line written when it happens. */
-function firstLine(error) {
-  const cause = error?.cause ?? error;
-  const text = cause instanceof Error ? cause.message : inspect(cause, { depth: 2, breakLength: Infinity });
-  const line =
-    String(text)
-      .split("\n")
-      .find((l) => l.trim().length > 0) ?? "";
+/** The first line of a failure's described error (describeError), for the lines that name it briefly. */
+function firstLine(described) {
+  const line = described.split("\n").find((l) => l.trim().length > 0) ?? "";
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
@@ -55,7 +50,7 @@ export default async function* compactReporter(source) {
     const lines = [`\ntest: no test ended for ${IDLE_MS / 1000} s; stopping the run. Still running:`];
     for (const r of running.values()) lines.push(`  ${r}`);
     if (failures.length > 0) lines.push(`Failed so far (${failures.length}):`);
-    for (const f of failures) lines.push(`  ${f.title} (${f.where}): ${f.error.split("\n")[0]}`);
+    for (const f of failures) lines.push(`  ${f.title} (${f.where}): ${firstLine(f.error)}`);
     lines.push(`${passed} passed, ${failures.length + Math.max(running.size, 1)} failed (stopped: hung)`);
     process.stdout.write(`${lines.join("\n")}\n`, () => process.exit(1));
   }, 1000);
@@ -119,7 +114,7 @@ export default async function* compactReporter(source) {
         });
         const failure = failures.at(-1);
         column = 0;
-        yield `F\nFAIL ${failure.title} (${failure.where}): ${firstLine(error)}\n`;
+        yield `F\nFAIL ${failure.title} (${failure.where}): ${firstLine(failure.error)}\n`;
         break;
       }
       case "test:diagnostic": {
