@@ -2,7 +2,7 @@
 // fastify's own errors mapped to one-line messages, and a 500 without details (logged) for anything unexpected.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, IpcError } from "../core/errors.js";
-import { type ErrorBody, STATUS_OF_CODE } from "../protocol/errors.js";
+import { type ErrorBody, NO_ROUTE_ERROR, STATUS_OF_CODE } from "../protocol/errors.js";
 import { OPERATIONS } from "../protocol/index.js";
 
 /** A response to send for an error. */
@@ -117,6 +117,6 @@ export function createNotFoundHandler(onRefused?: (code: ErrorCode) => void) {
       return;
     }
     onRefused?.("not_found");
-    void reply.code(404).send({ error: "not found", code: "not_found" } satisfies ErrorBody);
+    void reply.code(404).send({ error: NO_ROUTE_ERROR, code: "not_found" } satisfies ErrorBody);
   };
 }

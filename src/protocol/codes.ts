@@ -51,3 +51,6 @@ export const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   500: "internal",
   503: "unavailable",
 };
+
+/** The `error` of the 404 a server answers for a path it has no route for (clients tell it from others). */
+export const NO_ROUTE_ERROR = "not found";

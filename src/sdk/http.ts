@@ -15,7 +15,7 @@ import type {
   ReadRequest,
   SendResult,
 } from "../core/types.js";
-import { CODE_OF_STATUS } from "../protocol/codes.js";
+import { CODE_OF_STATUS, NO_ROUTE_ERROR } from "../protocol/codes.js";
 import { NEXT_CURSOR_HEADER } from "../protocol/headers.js";
 import type {
   AccessRuleBody,
@@ -241,7 +241,7 @@ export function createHttpClient(o: HttpClientOptions) {
       const retry = Number(res.headers.get("retry-after") ?? "");
       // The server's answer to a path it has no route for: the URL is likely wrong (a path after the port).
       const noRoute =
-        res.status === 404 && err?.error === "not found"
+        res.status === 404 && err?.error === NO_ROUTE_ERROR
           ? `${o.baseUrl}${target.split("?", 1)[0]} is no el-ipc endpoint (404): is ${o.baseUrl} the server's address, with no path after it?`
           : undefined;
       throw new IpcError(

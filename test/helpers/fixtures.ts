@@ -1,5 +1,14 @@
 // Test fixtures: temp folders, private copies of the reference implementation's compat files, a manual clock.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,4 +102,11 @@ export async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A folder at `dir` holding bash and nothing else, for a PATH with no node, no el-ipc and no coreutils. */
+export function bashOnlyPath(dir: string): string {
+  mkdirSync(dir);
+  symlinkSync("/bin/bash", join(dir, "bash"));
+  return dir;
 }

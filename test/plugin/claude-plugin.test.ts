@@ -9,14 +9,13 @@ import {
   mkdirSync,
   readFileSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { isCommand } from "../../src/cli/program.js";
 import { CLI, cliJson, runTool, tempDb } from "../helpers/cli.js";
-import { REPO_ROOT } from "../helpers/fixtures.js";
+import { bashOnlyPath, REPO_ROOT } from "../helpers/fixtures.js";
 
 const LAUNCHER = join(REPO_ROOT, "plugin", "el-ipc.sh");
 const NO_CLI = existsSync(CLI) ? false : `${CLI} is not built yet (node scripts/build.mjs)`;
@@ -195,9 +194,7 @@ describe("Claude Code plugin", () => {
     copyFileSync(LAUNCHER, join(dir, "plugin", "el-ipc.sh"));
     chmodSync(join(dir, "plugin", "el-ipc.sh"), 0o755);
     // A PATH holding bash and nothing else, so an el-ipc installed on this machine (npm install -g) is not found.
-    const bin = join(dir, "bash-only");
-    mkdirSync(bin);
-    symlinkSync("/bin/bash", join(bin, "bash"));
+    const bin = bashOnlyPath(join(dir, "bash-only"));
     const r = run(join(dir, "plugin", "el-ipc.sh"), ["mcp", "--agent", "you"], { PATH: bin, HOME: dir });
     assert.equal(r.status, 127, r.stderr);
     assert.match(

@@ -14,7 +14,7 @@ import {
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CLI, type CliResult, delay, finished, runCli, tempDb } from "../helpers/cli.js";
-import { REPO_ROOT, within } from "../helpers/fixtures.js";
+import { bashOnlyPath, REPO_ROOT, within } from "../helpers/fixtures.js";
 
 const SCRIPT = join(REPO_ROOT, "sources.d", "ipc.sh");
 const NO_CLI = existsSync(CLI) ? false : `${CLI} is not built yet (node scripts/build.mjs)`;
@@ -101,9 +101,7 @@ describe("sources.d/ipc.sh", () => {
 
   it("needs no node to decide that el-ipc is missing", async () => {
     // A PATH holding bash and nothing else: no node, no el-ipc, no coreutils.
-    const bin = join(t.dir, "bash-only");
-    mkdirSync(bin);
-    symlinkSync("/bin/bash", join(bin, "bash"));
+    const bin = bashOnlyPath(join(t.dir, "bash-only"));
     const alone = copyScriptAlone(join(t.dir, "alone-no-node"));
     const r = await endsWithin(start(alone, ["general", "bot"], { ...t.env, PATH: bin }).done, 5000);
     assert.equal(r.code, 127);
