@@ -108,12 +108,41 @@ export function createErrorHandler(bodyLimit: number, onRefused?: (code: ErrorCo
   };
 }
 
-/** Creates the answer to requests for routes that do not exist; `onRefused` as for createErrorHandler. */
+/** Every method some operation of the protocol takes, in the order an Allow header lists them. */
+const METHODS = [...new Set(Object.values(OPERATIONS).map((op) => op.method as string))].sort();
+
+/**
+ * The methods this server serves `request`'s path with (none: no such path). Asked of the running server,
+ * so a face that is turned off (no /mcp without MCP) counts as absent.
+ */
+function methodsOfPath(request: FastifyRequest): string[] {
+  const at = request.url.indexOf("?");
+  const url = at < 0 ? request.url : request.url.slice(0, at);
+  return METHODS.filter((method) => request.server.hasRoute({ method: method as "GET", url }));
+}
+
+/**
+ * Creates the answer to requests for routes that do not exist: a 405 naming the methods when the path
+ * exists with others (GET /send), else a 404. `onRefused` as for createErrorHandler.
+ */
 export function createNotFoundHandler(onRefused?: (code: ErrorCode) => void) {
   return function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
     const to = withoutTrailingSlash(request);
     if (to !== undefined) {
       void reply.redirect(to, 308);
+      return;
+    }
+    const allowed = methodsOfPath(request);
+    if (allowed.length > 0) {
+      onRefused?.("invalid_argument");
+      const path = request.url.split("?", 1)[0];
+      void reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .send({
+          error: `${request.method} is not a method of ${path}: it takes ${allowed.join(" or ")}`,
+          code: "invalid_argument",
+        } satisfies ErrorBody);
       return;
     }
     onRefused?.("not_found");

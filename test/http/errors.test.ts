@@ -9,6 +9,7 @@ import { IpcError } from "../../src/core/errors.js";
 import { createQueue } from "../../src/core/queue.js";
 import { describeError } from "../../src/http/errors.js";
 import { createHttpServer } from "../../src/http/server.js";
+import { NO_ROUTE_ERROR } from "../../src/protocol/codes.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import { type InjectServer, injectServer, tempDir, testConfig } from "../helpers/http.js";
 
@@ -163,8 +164,8 @@ describe("HTTP bad input", () => {
 
   it("an unknown route is 404 JSON", async () => {
     const r = assertError(await s.app.inject({ url: "/nope" }), 404);
-    assert.equal(r.error, "not found");
-    assertError(await s.app.inject({ method: "DELETE", url: "/send" }), 404);
+    assert.equal(r.error, NO_ROUTE_ERROR);
+    assertError(await s.app.inject({ method: "DELETE", url: "/nope" }), 404);
   });
 
   it("a query number that is no number names its field and says so", async () => {
@@ -201,6 +202,25 @@ describe("HTTP bad input", () => {
       assert.equal(r.headers.location, undefined, url);
     }
     assertError(await s.app.inject({ method: "POST", url: "/send/", payload: {} }), 404);
+  });
+
+  it("a known path asked with a method it does not take is a 405 naming the ones it takes", async () => {
+    for (const [method, url, allow] of [
+      ["GET", "/send", "POST"],
+      ["GET", "/send?channel=a", "POST"],
+      ["POST", "/health", "GET"],
+      ["DELETE", "/messages", "GET"],
+      ["PUT", "/webhooks", "GET, POST"],
+    ] as const) {
+      const res = await s.app.inject({ method, url });
+      const r = assertError(res, 405);
+      assert.equal(r.code, "invalid_argument", url);
+      assert.equal(res.headers.allow, allow, `${method} ${url}`);
+      assert.match(r.error, new RegExp(`^${method} is not a method of ${url.split("?")[0]}: it takes `));
+    }
+    // A path that does not exist stays the no-route 404 (the SDK tells a wrong server address by it).
+    const none = assertError(await s.app.inject({ method: "GET", url: "/sendx" }), 404);
+    assert.equal(none.error, NO_ROUTE_ERROR);
   });
 
   it("POST /register with operator_key is refused with an explanation", async () => {
