@@ -154,7 +154,7 @@ async function main(): Promise<number> {
           id: 16,
           figure:
             "PostgreSQL scale-out (sends/s on 1 and 2 servers against SQLite, cross-server wake, fan-out)",
-          target: "1 PostgreSQL server ≥ 0.5× SQLite; wake p99 ≤ 20 ms",
+          target: "1 PostgreSQL server ≥ 0.5× SQLite, both saturated; wake p99 ≤ 20 ms",
           needs: "wrk",
           run: (ctx) => scaleOut(ctx, pgUrl),
         },
