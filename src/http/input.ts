@@ -12,6 +12,59 @@ declare module "fastify" {
   }
 }
 
+/** On a parsed query: the first field whose name or value was not percent-encoded UTF-8 (`%ff`, `%zz`). */
+export const BAD_QUERY_FIELD = Symbol("bad query field");
+
+/** A parsed query string: repeated fields become arrays, as fastify's own parser makes them. */
+export type ParsedQuery = Record<string, string | string[]> & { [BAD_QUERY_FIELD]?: string };
+
+/** `s` with `+` as a space and its percent escapes decoded; undefined when they are no UTF-8. */
+function decodeQueryPart(s: string): string | undefined {
+  if (!s.includes("%") && !s.includes("+")) return s;
+  try {
+    return decodeURIComponent(s.replaceAll("+", " "));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The HTTP face's query parser. Unlike fastify's default, which turns a stray `%ff` into U+FFFD (so
+ * `?channel=%ff` quietly named a channel "\uFFFD"), a field that does not decode is left out and named
+ * under BAD_QUERY_FIELD, and the operation's route refuses the request with 400.
+ */
+export function parseQuery(query: string): ParsedQuery {
+  // No prototype: a field named __proto__ is a field like any other.
+  const out = Object.create(null) as ParsedQuery;
+  if (query.length === 0) return out;
+  for (const pair of query.split("&")) {
+    if (pair.length === 0) continue;
+    const eq = pair.indexOf("=");
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    const name = decodeQueryPart(rawName);
+    const value = decodeQueryPart(eq < 0 ? "" : pair.slice(eq + 1));
+    if (name === undefined || value === undefined) {
+      out[BAD_QUERY_FIELD] ??= name ?? rawName;
+      continue;
+    }
+    const had = out[name];
+    if (had === undefined) out[name] = value;
+    else if (Array.isArray(had)) had.push(value);
+    else out[name] = [had, value];
+  }
+  return out;
+}
+
+/** Refuses a query that parseQuery found a field in that does not decode. */
+export function checkQueryEncoding(query: unknown): void {
+  const bad = (query as ParsedQuery | undefined)?.[BAD_QUERY_FIELD];
+  if (bad === undefined) return;
+  throw new IpcError(
+    "invalid_argument",
+    `query field ${JSON.stringify(bad.slice(0, 40))} is not percent-encoded UTF-8 (a % must start an escape of UTF-8 bytes, e.g. %C3%A9 for é)`,
+  );
+}
+
 /**
  * Makes application/json the only accepted body type (anything else is 415), keeps the raw bytes on
  * `request.rawBody` and refuses invalid UTF-8 and malformed JSON with 400.

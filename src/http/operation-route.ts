@@ -9,7 +9,7 @@ import {
   type ParsedBodyOf,
   type ParsedQueryOf,
 } from "../protocol/index.js";
-import { validate } from "./input.js";
+import { checkQueryEncoding, validate } from "./input.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -53,6 +53,7 @@ export function addOperation<N extends OperationName>(
     ...(options.exposeHeadRoute !== undefined ? { exposeHeadRoute: options.exposeHeadRoute } : {}),
     // Not async: a validation error thrown here reaches the error handler all the same, one promise fewer.
     handler: (request, reply) => {
+      checkQueryEncoding(request.query);
       const query = (op.query ? validate(op.query, request.query, "query") : undefined) as ParsedQueryOf<N>;
       const body = (
         options.parseBody

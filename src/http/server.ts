@@ -12,7 +12,7 @@ import { type DeliveryTimings, type Dispatcher, startDispatcher } from "../webho
 import { createAnswerBudget, type ServerAnswerBudget } from "./answer-budget.js";
 import { requireBearer } from "./auth.js";
 import { createErrorHandler, createNotFoundHandler } from "./errors.js";
-import { acceptJsonBodies } from "./input.js";
+import { acceptJsonBodies, parseQuery } from "./input.js";
 import { closeIdleKeepAlivesSafely, silentSocketCloser } from "./keep-alive.js";
 import { createLongPolls } from "./long-polls.js";
 import { isLoopbackBind } from "./loopback.js";
@@ -148,6 +148,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     connectionTimeout: 0,
     return503OnClosing: true,
     frameworkErrors: handleError,
+    routerOptions: { querystringParser: parseQuery },
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = t.headersMs;
   closeIdleKeepAlivesSafely(app.server);

@@ -223,6 +223,28 @@ describe("HTTP bad input", () => {
     assert.equal(none.error, NO_ROUTE_ERROR);
   });
 
+  it("a query that is not percent-encoded UTF-8 is a 400 naming its field, not a read of another name", async () => {
+    for (const [url, field] of [
+      ["/messages?channel=%ff&agent=a", "channel"],
+      ["/messages?channel=a&agent=%zz", "agent"],
+      ["/messages?channel=a&agent=b&peek=%e2%82", "peek"],
+      ["/channels?%ff=1", "%ff"],
+    ] as const) {
+      const r = assertError(await s.app.inject({ url }), 400);
+      assert.equal(r.code, "invalid_argument", url);
+      assert.match(r.error, new RegExp(`^query field "${field}" is not percent-encoded UTF-8`), url);
+    }
+    // Well-formed escapes and a field named __proto__ are read as they always were.
+    await s.app.inject({
+      method: "POST",
+      url: "/send",
+      payload: { channel: "café", sender: "q", content: "hi" },
+    });
+    const ok = await s.app.inject({ url: "/messages?channel=caf%C3%A9&agent=q&peek=true&__proto__=x" });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal((ok.json() as { content: string }[])[0]?.content, "hi");
+  });
+
   it("POST /register with operator_key is refused with an explanation", async () => {
     const res = await post("/register", {
       name: "herald",
