@@ -84,4 +84,48 @@ describe("PostgreSQL outage (HTTP)", { skip: skip ?? false }, () => {
     }
     assert.equal(status, 200, "the server reconnected by itself");
   });
+
+  it("keeps answering 503 at once through a long outage (nothing queues), and a read refused moves no watermark", async () => {
+    const sent = await postJson(`${server.url}/send`, { channel: "long", sender: "alice", content: "kept" });
+    assert.equal(sent.status, 200);
+    await proxy.cut();
+    // Past the first seconds, where the driver's reconnect backoff had kept queries waiting (a first-use
+    // walk saw requests hang from 2-4 s on, then run after their clients gave up).
+    const end = Date.now() + 7000;
+    let asked = 0;
+    while (Date.now() < end) {
+      for (const ask of [
+        () => postJson(`${server.url}/send`, { channel: "long", sender: "alice", content: "refused" }),
+        () => fetch(`${server.url}/messages?channel=long&agent=carol`),
+        () => fetch(`${server.url}/channels`),
+      ]) {
+        const t0 = Date.now();
+        const r = await ask();
+        assert.equal(r.status, 503, `request ${asked} in the outage`);
+        assert.ok(Date.now() - t0 < 1000, `request ${asked} answered in ${Date.now() - t0} ms`);
+        asked++;
+      }
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+    await proxy.restore();
+    let got: Delivered[] | undefined;
+    let last = "";
+    // As the first test allows: a busy database (other suites' pools) can make the reconnect slower.
+    const back = Date.now() + 15_000;
+    while (!got && Date.now() < back) {
+      const r = await fetch(`${server.url}/messages?channel=long&agent=carol`);
+      if (r.status === 200) got = (await r.json()) as Delivered[];
+      else {
+        last = `${r.status} ${await r.text()}`;
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    }
+    assert.ok(got, `the server answers again within 15 s of the database's return (last: ${last})`);
+    // Every refused read left carol's watermark where it was: she gets the message sent before the cut,
+    // and nothing refused during the outage was stored.
+    assert.deepEqual(
+      got.map((m) => m.content),
+      ["kept"],
+    );
+  });
 });

@@ -136,3 +136,16 @@ describe("PostgreSQL store, several writers", { skip: skip ?? false }, () => {
     }
   });
 });
+
+describe("PostgreSQL store, opened at an address where nothing answers", () => {
+  it("says which host and port it could not reach, instead of 'try again'", async () => {
+    await assert.rejects(
+      createPostgresStore({ url: "postgres://postgres@127.0.0.1:1/nowhere", connectTimeoutSeconds: 2 }),
+      (e: Error & { code?: string }) =>
+        e.code === "unavailable" &&
+        /^cannot reach the database at 127\.0\.0\.1:1 \(ECONNREFUSED\): is PostgreSQL running there/.test(
+          e.message,
+        ),
+    );
+  });
+});

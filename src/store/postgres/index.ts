@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import { IpcError } from "../../core/errors.js";
 import type { Store, StoreChange } from "../types.js";
+import { createBreaker, isConnectionFailure } from "./breaker.js";
 import { createPgMessages } from "./messages.js";
 import { migrate } from "./migrate.js";
 import { createPgPortable } from "./portable.js";
@@ -96,15 +97,28 @@ export function mapPgError(e: unknown): unknown {
   return e;
 }
 
+/** Host and port of a postgres:// URL, for an error that says where the database was looked for. */
+function addressOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || "localhost"}:${u.port || "5432"}`;
+  } catch {
+    return "the URL's address";
+  }
+}
+
 /** Opens (migrating under a lock as needed) a PostgreSQL store. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const sockets = trackSockets();
   // `socket` is a driver option its types do not declare.
   const own = { socket: (target: SocketTarget) => sockets.open(target) };
-  const sql: Sql = postgres(options.url, {
+  const pool: Sql = postgres(options.url, {
     ...own,
     max: options.pool ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
+    // Seconds between reconnect attempts: the driver's default grows to 20 s, which would keep the
+    // breaker's probe (and the LISTEN connection) waiting that long after the database is back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     onnotice: () => undefined,
     connection: { application_name: "el-ipc" },
     // int8 (ids, counts, ms times) as numbers: ids stay far below 2^53.
@@ -118,15 +132,30 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   });
   try {
-    await migrate(sql);
+    await migrate(pool);
   } catch (e) {
-    await sql.end({ timeout: 1 }).catch(() => undefined);
+    await pool.end({ timeout: 1 }).catch(() => undefined);
     sockets.destroyAll();
+    if (isConnectionFailure(e)) {
+      const code = String((e as { code?: unknown }).code);
+      throw new IpcError(
+        "unavailable",
+        `cannot reach the database at ${addressOf(options.url)} (${code}): is PostgreSQL running there, and are the URL's host and port right?`,
+        1,
+      );
+    }
     const mapped = mapPgError(e);
     if (mapped instanceof IpcError) throw mapped;
     throw new IpcError("unavailable", `cannot open database: ${(e as Error).message}`);
   }
 
+  const breaker = createBreaker(pool);
+  const sql = breaker.sql;
+  /** mapPgError, telling the breaker first. */
+  const mapError = (e: unknown): unknown => {
+    breaker.note(e);
+    return mapPgError(e);
+  };
   const self = randomBytes(8).toString("hex");
   let closed = false;
   const isClosed = (): boolean => closed;
@@ -135,7 +164,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     try {
       return await f();
     } catch (e) {
-      throw mapPgError(e);
+      throw mapError(e);
     }
   };
 
@@ -153,7 +182,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const messages = createPgMessages({
     sql,
     isClosed,
-    mapError: mapPgError,
+    mapError,
     notify: (tx, channels, top) => send(tx, { m: channels, t: top }),
     announce: (channels) => ({ channel: NOTIFY_CHANNEL, self, parts: channelParts(channels) }),
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),
@@ -161,7 +190,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const { drain, ...messageMethods } = messages;
   // close() lets a retention pass finish (it stops after its current chunk): ending the pool under a
   // reserve() still connecting would hold close() for its whole timeout.
-  const pruner = createPgPruner(sql, isClosed, mapPgError);
+  const pruner = createPgPruner(sql, isClosed, mapError);
   const pruning = new Set<Promise<number>>();
   const prune: Store["prune"] = (opts) => {
     if (closed) return Promise.reject(new IpcError("unavailable", "store is closed", 1));
@@ -252,7 +281,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const l = listening;
       listening = undefined;
       await l?.then((x) => x.unlisten()).catch(() => undefined);
-      await sql.end({ timeout: 5 }).finally(() => sockets.destroyAll());
+      breaker.stop();
+      await pool.end({ timeout: 5 }).finally(() => sockets.destroyAll());
     },
   };
   return store;

@@ -1,0 +1,104 @@
+// While the database cannot be reached, queries fail at once as unavailable (503) instead of queueing in the
+// driver: it rejects only the one query a failed connection attempt was opened for and keeps the rest until
+// the database answers again, so after the first seconds of an outage requests hung and ran minutes later,
+// after their clients had given up. The first connection-level failure opens the breaker; a probe query
+// closes it once the database answers.
+import type { Sql } from "postgres";
+import { IpcError } from "../../core/errors.js";
+
+/** Pause between two probes of a database that cannot be reached, in ms. */
+export const PROBE_MS = 500;
+
+/** Errors that say the database cannot be reached at all (not that one statement failed). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+
+/** True when `e` says the database cannot be reached. */
+export function isConnectionFailure(e: unknown): boolean {
+  const code = String((e as { code?: unknown } | null)?.code ?? "");
+  return CONNECTION_CODES.has(code) || code.startsWith("08");
+}
+
+/** A pool behind a breaker. */
+export interface Breaker {
+  /** The pool to query through: while the breaker is open, a query, begin() or reserve() throws at once. */
+  readonly sql: Sql;
+  /** True while the database is taken to be unreachable. */
+  readonly open: boolean;
+  /** Hears every failure of a query made through `sql`; a connection failure opens the breaker. */
+  note(e: unknown): void;
+  /** Stops probing (the store closes). */
+  stop(): void;
+}
+
+/** Puts `sql` behind a breaker. */
+export function createBreaker(sql: Sql): Breaker {
+  let open = false;
+  let reason = "";
+  let probe: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const refuse = (): IpcError =>
+    new IpcError("unavailable", `database unavailable (${reason}); try again`, 1);
+
+  // The first probe goes at once (one dropped connection is no outage), the next every PROBE_MS.
+  function scheduleProbe(delayMs: number): void {
+    if (stopped || probe) return;
+    probe = setTimeout(() => {
+      probe = undefined;
+      sql`SELECT 1`.then(
+        () => {
+          open = false;
+        },
+        () => scheduleProbe(PROBE_MS),
+      );
+    }, delayMs);
+    probe.unref();
+  }
+
+  const guarded = new Proxy(sql, {
+    apply(target, self, args) {
+      if (open) throw refuse();
+      return Reflect.apply(target, self, args);
+    },
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if ((prop === "begin" || prop === "reserve") && typeof v === "function") {
+        return (...args: unknown[]) => (open ? Promise.reject(refuse()) : v.apply(target, args));
+      }
+      return v;
+    },
+  });
+
+  return {
+    sql: guarded,
+    get open() {
+      return open;
+    },
+    note(e) {
+      if (stopped || !isConnectionFailure(e)) return;
+      reason = String((e as { code?: unknown }).code);
+      open = true;
+      scheduleProbe(0);
+    },
+    stop() {
+      stopped = true;
+      if (probe) clearTimeout(probe);
+      probe = undefined;
+    },
+  };
+}
