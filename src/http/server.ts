@@ -34,6 +34,16 @@ import { registerUiRoutes } from "./routes/ui.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import { openModeRefusal } from "./tunnel.js";
 
+/**
+ * Log fields of a failure in the background or of one MCP request: a database that is away (unavailable)
+ * is one line with its reason, as each pass of an outage repeats it; anything else keeps its stack.
+ */
+function failureFields(err: unknown): Record<string, unknown> {
+  return err instanceof IpcError && err.code === "unavailable"
+    ? { code: err.code, reason: err.message }
+    : { err };
+}
+
 // What a program embedding the server (the package's "el-ipc/server") needs to build its Config: the same
 // resolution as the CLI's (flags, then the environment, then defaults).
 export { type Config, type ConfigFlags, resolveConfig } from "../config.js";
@@ -256,7 +266,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // A reverse proxy that passes the public Host names it in IPC_AGENT_URL; a tunnel sets it when it opens.
     publicUrl: () => opts.publicUrl?.() ?? config.card.url,
     where: config.card.url ?? "this server",
-    onError: (err) => app.log.warn({ err }, "mcp: request failed"),
+    onError: (err) => app.log.warn(failureFields(err), "mcp: request failed"),
   });
   return app;
 }
@@ -401,7 +411,7 @@ export async function startHttpServer(
   }
   // Retention and expired replay proofs, now and then periodically, in the core.
   queue.startMaintenance(opts.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS, (err) =>
-    app.log.warn({ err }, "maintenance pass failed (retention, expired replay proofs)"),
+    app.log.warn(failureFields(err), "maintenance pass failed (retention, expired replay proofs)"),
   );
 
   // Outbound webhooks are delivered by the server process only (one dispatcher per database).
@@ -411,7 +421,7 @@ export async function startHttpServer(
         store: hooks,
         report: (event) => queue.reportSecurityEvent(event),
         ...(opts.webhookTimings ? { timings: opts.webhookTimings } : {}),
-        onError: (err) => app.log.warn({ err }, "webhook pass failed; retrying on the next pass"),
+        onError: (err) => app.log.warn(failureFields(err), "webhook pass failed; retrying on the next pass"),
       })
     : undefined;
 
