@@ -136,6 +136,9 @@ export async function migrateStore(
       done += page.length;
       after = page.at(-1)?.id ?? after;
       o.onProgress?.(done, total);
+      // A turn of the event loop per page: SQLite's calls never leave it, and a Ctrl-C handler (the CLI's,
+      // which says how far the copy got) would otherwise wait for the whole copy.
+      await new Promise((turn) => setImmediate(turn));
     }
     const state = await src.exportState();
     await dst.importState(state);

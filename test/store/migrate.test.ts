@@ -11,9 +11,10 @@ import { newWebhookSecret } from "../../src/crypto/webhook-signature.js";
 import { migrateStore } from "../../src/store/migrate.js";
 import { openStore, type StoreConfig } from "../../src/store/open.js";
 import type { NewMessage, Store, WebhookStore } from "../../src/store/types.js";
-import { cliJson, runCli } from "../helpers/cli.js";
+import { cliJson, delay, finished, runCli, spawnCli } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/fixtures.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
+import { unsignedMessage } from "../helpers/store.js";
 
 const skip = await pgUnavailable();
 
@@ -315,6 +316,30 @@ describe("el-ipc migrate refuses before it writes", () => {
     assert.match(r.stderr, /^el-ipc: no database at \S+nope2\.db \(--from must name an existing one\)\n$/);
     for (const f of ["nope.db", "out.db", "nope2.db", "out2.db"])
       assert.equal(existsSync(tmp.path(f)), false, f);
+  });
+
+  it("a migrate stopped by a signal says how far it got and that the same command resumes it", async () => {
+    const big = sqlite("big.db");
+    const store = await openStore(big);
+    for (let i = 0; i < 80; i++) {
+      await store.append(Array.from({ length: 1000 }, (_, j) => unsignedMessage("bulk", `m${i}-${j}`)));
+    }
+    await store.close();
+    const args = ["migrate", "--from", tmp.path("big.db"), "--to", tmp.path("big-copy.db")];
+    const child = spawnCli(args, { ...process.env });
+    const done = finished(child);
+    // Stopped once the copy is under way (its target exists).
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && !existsSync(tmp.path("big-copy.db"))) await delay(5);
+    child.kill("SIGTERM");
+    const r = await done;
+    assert.equal(r.code, 143, `exit ${r.code}: ${r.stderr}${r.stdout}`);
+    assert.match(
+      r.stderr,
+      /^el-ipc: migrate interrupted( after \d+ of 80000 messages)?; run the same command again to resume\n$/,
+    );
+    const again = await cliJson<{ messages: number; resumedAfter: number }>(args, { ...process.env });
+    assert.equal(again.messages, 80_000);
   });
 
   it("an empty target is copied into, and a finished copy of the same source can be run again", async () => {

@@ -32,8 +32,20 @@ export async function run(opts: { from?: string; to?: string }) {
   const to = resolveConfig({ db: opts.to }, {}).store;
   const { migrateStore } = await import("../../store/migrate.js");
   const tty = process.stderr.isTTY === true;
+  // Interrupted (Ctrl-C, a stop): say how far it got and that the same command resumes it.
+  let copied: { done: number; total: number } | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const where = copied ? ` after ${copied.done} of ${copied.total} messages` : "";
+    process.stderr.write(
+      `${tty ? "\n" : ""}el-ipc: migrate interrupted${where}; run the same command again to resume\n`,
+    );
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const r = await migrateStore(from, to, {
     onProgress: (done, total) => {
+      copied = { done, total };
       if (!tty) return;
       const width = 30;
       const filled = total === 0 ? width : Math.round((done / total) * width);
@@ -42,6 +54,8 @@ export async function run(opts: { from?: string; to?: string }) {
       );
     },
   });
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
   if (tty) process.stderr.write("\n");
   await printJson({ ok: true, ...r });
 }
