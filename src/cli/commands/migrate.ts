@@ -11,10 +11,15 @@ export const command: CommandSpec = {
   description:
     "copy every message, watermark, agent, key event, access rule and token from one database to another (ids kept; resumable; verified)",
   options: [
-    { flags: "--from <db>", description: "source: a SQLite file or a postgres:// URL (left untouched)" },
+    {
+      flags: "--from <db>",
+      description: "source: a SQLite file or a postgres:// URL (left untouched)",
+      required: true,
+    },
     {
       flags: "--to <db>",
       description: "target: a SQLite file or a postgres:// URL (empty, or a copy that stopped)",
+      required: true,
     },
   ],
   run,
