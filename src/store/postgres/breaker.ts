@@ -8,6 +8,8 @@ import { IpcError } from "../../core/errors.js";
 
 /** Pause between two probes of a database that cannot be reached, in ms. */
 export const PROBE_MS = 500;
+/** Longest wait for a probe's answer, in ms, before the next probe goes. */
+const PROBE_WAIT_MS = 5_000;
 
 /** Errors that say the database cannot be reached at all (not that one statement failed). */
 const CONNECTION_CODES = new Set([
@@ -60,12 +62,21 @@ export function createBreaker(sql: Sql): Breaker {
     if (stopped || probe) return;
     probe = setTimeout(() => {
       probe = undefined;
-      sql`SELECT 1`.then(
-        () => {
-          open = false;
-        },
-        () => scheduleProbe(PROBE_MS),
-      );
+      // A probe that gets no answer (a connection that went silent) counts as failed after PROBE_WAIT_MS,
+      // so one hung probe cannot keep the breaker open once the database is back.
+      let late: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, fail) => {
+        late = setTimeout(() => fail(new Error("probe unanswered")), PROBE_WAIT_MS);
+        late.unref();
+      });
+      Promise.race([sql`SELECT 1`, deadline])
+        .then(
+          () => {
+            open = false;
+          },
+          () => scheduleProbe(PROBE_MS),
+        )
+        .finally(() => clearTimeout(late));
     }, delayMs);
     probe.unref();
   }
