@@ -45,20 +45,6 @@ interface Payload {
   g?: string[];
 }
 
-// Connection failures, server shutdowns and lack of resources are "try again later", never a 500.
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-]);
-
 /**
  * Channel names split into lists whose notifications stay far below PostgreSQL's payload limit; a name
  * too long to send is replaced by "", on which receivers wake everyone.
@@ -84,10 +70,13 @@ export function channelParts(names: readonly string[]): string[][] {
 export function mapPgError(e: unknown): unknown {
   if (e instanceof IpcError) return e;
   const code = String((e as { code?: unknown }).code ?? "");
-  // SQLSTATE classes 08 (connection), 53 (resources), 57P (shutdown), 40001/40P01 (retry the transaction).
+  // Connection failures and server shutdowns (breaker.ts), a pool ended under the query, SQLSTATE classes
+  // 53 (resources) and 57P (shutdown), 40001/40P01 (retry the transaction), 55P03 (lock not available):
+  // "try again later", never a 500.
   if (
-    UNAVAILABLE_CODES.has(code) ||
-    /^(08|53|57P)/.test(code) ||
+    isConnectionFailure(e) ||
+    code === "CONNECTION_ENDED" ||
+    /^(53|57P)/.test(code) ||
     code === "40001" ||
     code === "40P01" ||
     code === "55P03"
