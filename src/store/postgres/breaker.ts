@@ -7,7 +7,7 @@ import type { Sql } from "postgres";
 import { IpcError } from "../../core/errors.js";
 
 /** Pause between two probes of a database that cannot be reached, in ms. */
-export const PROBE_MS = 500;
+const PROBE_MS = 500;
 /** Longest wait for a probe's answer, in ms, before the next probe goes. */
 const PROBE_WAIT_MS = 5_000;
 
@@ -29,18 +29,21 @@ const CONNECTION_CODES = new Set([
   "57P03",
 ]);
 
-/** True when `e` says the database cannot be reached. */
-export function isConnectionFailure(e: unknown): boolean {
+/** The code of `e` when it says the database cannot be reached; undefined for any other error. */
+export function connectionFailure(e: unknown): string | undefined {
   const code = String((e as { code?: unknown } | null)?.code ?? "");
-  return CONNECTION_CODES.has(code) || code.startsWith("08");
+  return CONNECTION_CODES.has(code) || code.startsWith("08") ? code : undefined;
+}
+
+/** The store's answer to a call the database cannot take now (503, Retry-After 1 s). */
+export function unavailable(code: string): IpcError {
+  return new IpcError("unavailable", `database unavailable (${code}); try again`, 1);
 }
 
 /** A pool behind a breaker. */
 export interface Breaker {
   /** The pool to query through: while the breaker is open, a query, begin() or reserve() throws at once. */
   readonly sql: Sql;
-  /** True while the database is taken to be unreachable. */
-  readonly open: boolean;
   /** Hears every failure of a query made through `sql`; a connection failure opens the breaker. */
   note(e: unknown): void;
   /** Stops probing (the store closes). */
@@ -53,9 +56,6 @@ export function createBreaker(sql: Sql): Breaker {
   let reason = "";
   let probe: NodeJS.Timeout | undefined;
   let stopped = false;
-
-  const refuse = (): IpcError =>
-    new IpcError("unavailable", `database unavailable (${reason}); try again`, 1);
 
   // The first probe goes at once (one dropped connection is no outage), the next every PROBE_MS.
   function scheduleProbe(delayMs: number): void {
@@ -83,13 +83,13 @@ export function createBreaker(sql: Sql): Breaker {
 
   const guarded = new Proxy(sql, {
     apply(target, self, args) {
-      if (open) throw refuse();
+      if (open) throw unavailable(reason);
       return Reflect.apply(target, self, args);
     },
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if ((prop === "begin" || prop === "reserve") && typeof v === "function") {
-        return (...args: unknown[]) => (open ? Promise.reject(refuse()) : v.apply(target, args));
+        return (...args: unknown[]) => (open ? Promise.reject(unavailable(reason)) : v.apply(target, args));
       }
       return v;
     },
@@ -97,12 +97,10 @@ export function createBreaker(sql: Sql): Breaker {
 
   return {
     sql: guarded,
-    get open() {
-      return open;
-    },
     note(e) {
-      if (stopped || !isConnectionFailure(e)) return;
-      reason = String((e as { code?: unknown }).code);
+      const code = connectionFailure(e);
+      if (stopped || code === undefined) return;
+      reason = code;
       open = true;
       scheduleProbe(0);
     },

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import { IpcError } from "../../core/errors.js";
 import type { Store, StoreChange } from "../types.js";
-import { createBreaker, isConnectionFailure } from "./breaker.js";
+import { connectionFailure, createBreaker, unavailable } from "./breaker.js";
 import { createPgMessages } from "./messages.js";
 import { migrate } from "./migrate.js";
 import { createPgPortable } from "./portable.js";
@@ -74,14 +74,14 @@ export function mapPgError(e: unknown): unknown {
   // 53 (resources) and 57P (shutdown), 40001/40P01 (retry the transaction), 55P03 (lock not available):
   // "try again later", never a 500.
   if (
-    isConnectionFailure(e) ||
+    connectionFailure(e) !== undefined ||
     code === "CONNECTION_ENDED" ||
     /^(53|57P)/.test(code) ||
     code === "40001" ||
     code === "40P01" ||
     code === "55P03"
   ) {
-    return new IpcError("unavailable", `database unavailable (${code}); try again`, 1);
+    return unavailable(code);
   }
   return e;
 }
@@ -125,8 +125,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   } catch (e) {
     await pool.end({ timeout: 1 }).catch(() => undefined);
     sockets.destroyAll();
-    if (isConnectionFailure(e)) {
-      const code = String((e as { code?: unknown }).code);
+    const code = connectionFailure(e);
+    if (code !== undefined) {
       throw new IpcError(
         "unavailable",
         `cannot reach the database at ${addressOf(options.url)} (${code}): is PostgreSQL running there, and are the URL's host and port right?`,
