@@ -23,16 +23,14 @@ const GET_PATHS: ReadonlySet<string> = new Set<string>(
 
 /**
  * Where a GET of a known page with one trailing slash (`/ui/`, as people type it) is sent: the same path
- * without it, query kept. Only the protocol's own paths qualify, so no request can name where a redirect
- * goes (`//elsewhere.example/` stays a 404).
+ * without it, query kept (`path` is the URL before its query). Only the protocol's own paths qualify, so
+ * no request can name where a redirect goes (`//elsewhere.example/` stays a 404).
  */
-function withoutTrailingSlash(request: FastifyRequest): string | undefined {
+function withoutTrailingSlash(request: FastifyRequest, path: string): string | undefined {
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-  const at = request.url.indexOf("?");
-  const path = at < 0 ? request.url : request.url.slice(0, at);
   if (path.length < 2 || !path.endsWith("/")) return undefined;
   const bare = path.slice(0, -1);
-  return GET_PATHS.has(bare) ? bare + (at < 0 ? "" : request.url.slice(at)) : undefined;
+  return GET_PATHS.has(bare) ? bare + request.url.slice(path.length) : undefined;
 }
 
 /** The code that best names a 4xx status of fastify's own errors. */
@@ -112,13 +110,11 @@ export function createErrorHandler(bodyLimit: number, onRefused?: (code: ErrorCo
 const METHODS = [...new Set(Object.values(OPERATIONS).map((op) => op.method as string))].sort();
 
 /**
- * The methods this server serves `request`'s path with (none: no such path). Asked of the running server,
- * so a face that is turned off (no /mcp without MCP) counts as absent.
+ * The methods this server serves `path` with (none: no such path). Asked of the running server, so a face
+ * that is turned off (no /mcp without MCP) counts as absent.
  */
-function methodsOfPath(request: FastifyRequest): string[] {
-  const at = request.url.indexOf("?");
-  const url = at < 0 ? request.url : request.url.slice(0, at);
-  return METHODS.filter((method) => request.server.hasRoute({ method: method as "GET", url }));
+function methodsOfPath(request: FastifyRequest, path: string): string[] {
+  return METHODS.filter((method) => request.server.hasRoute({ method: method as "GET", url: path }));
 }
 
 /**
@@ -127,15 +123,15 @@ function methodsOfPath(request: FastifyRequest): string[] {
  */
 export function createNotFoundHandler(onRefused?: (code: ErrorCode) => void) {
   return function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
-    const to = withoutTrailingSlash(request);
+    const path = request.url.split("?", 1)[0] ?? request.url;
+    const to = withoutTrailingSlash(request, path);
     if (to !== undefined) {
       void reply.redirect(to, 308);
       return;
     }
-    const allowed = methodsOfPath(request);
+    const allowed = methodsOfPath(request, path);
     if (allowed.length > 0) {
       onRefused?.("invalid_argument");
-      const path = request.url.split("?", 1)[0];
       void reply
         .code(405)
         .header("allow", allowed.join(", "))
