@@ -1,7 +1,8 @@
 // Commands that wait (read --wait, tail) end quietly on SIGINT/SIGTERM with the shell's exit code
 // (128 + signal number), whatever the aborted request threw.
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** The exit code after each signal a command stops on (128 + its number, as shells report it). */
+export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * Runs `body` with a signal that SIGINT or SIGTERM aborts; after such a signal the process exits 130 or

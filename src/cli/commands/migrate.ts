@@ -4,6 +4,7 @@ import { resolveConfig } from "../../config.js";
 import { IpcError } from "../../core/errors.js";
 import type { CommandSpec } from "../command.js";
 import { printJson } from "../output.js";
+import { SIGNAL_EXIT } from "../signals.js";
 
 /** `migrate`'s command line. */
 export const command: CommandSpec = {
@@ -44,7 +45,7 @@ export async function run(opts: { from?: string; to?: string }) {
     process.stderr.write(
       `${tty ? "\n" : ""}el-ipc: migrate interrupted${where}; run the same command again to resume\n`,
     );
-    process.exit(sig === "SIGINT" ? 130 : 143);
+    process.exit(SIGNAL_EXIT[sig] ?? 1);
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
