@@ -14,7 +14,6 @@ import type { NewMessage, Store, WebhookStore } from "../../src/store/types.js";
 import { cliJson, delay, finished, runCli, spawnCli } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/fixtures.js";
 import { makePostgresDatabase, pgUnavailable } from "../helpers/postgres.js";
-import { unsignedMessage } from "../helpers/store.js";
 
 const skip = await pgUnavailable();
 
@@ -322,7 +321,7 @@ describe("el-ipc migrate refuses before it writes", () => {
     const big = sqlite("big.db");
     const store = await openStore(big);
     for (let i = 0; i < 80; i++) {
-      await store.append(Array.from({ length: 1000 }, (_, j) => unsignedMessage("bulk", `m${i}-${j}`)));
+      await store.append(Array.from({ length: 1000 }, (_, j) => msg("bulk", `m${i}-${j}`, i * 1000 + j)));
     }
     await store.close();
     const args = ["migrate", "--from", tmp.path("big.db"), "--to", tmp.path("big-copy.db")];
